@@ -1,0 +1,66 @@
+import type * as Y from "yjs";
+
+/**
+ * A review board's live session, in the board's Y.Doc under "session" (one key per field, so
+ * concurrent changes to different fields merge). Only people allowed to present can write the
+ * board document (the server makes everyone else read-only), so only they can drive.
+ */
+export type Zoom = { scale: number; x: number; y: number };
+export type DrawingMode = "everyone" | "granted";
+
+export type BoardSession = {
+  /** Presenter mode is on: everyone who has not broken away follows `presenterId`. */
+  presenting: boolean;
+  presenterId: string | null;
+  presenterName: string | null;
+  versionId: string | null;
+  /** The presenter's frame number; while playing, the live frame travels in the presenter's presence. */
+  frame: number | null;
+  /** Playback rate: 0 paused, 1 playing, negative backwards, 2/4 fast. */
+  rate: number;
+  zoom: Zoom;
+  /** "granted": while presenting, only the presenter and the people in `grants` draw. */
+  drawing: DrawingMode;
+  grants: Record<string, true>;
+};
+
+export const SESSION_KEY = "session";
+export const NO_ZOOM: Zoom = { scale: 1, x: 0, y: 0 };
+
+export function sessionMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(SESSION_KEY);
+}
+
+export function readSession(doc: Y.Doc, defaults: { presenterId: string | null }): BoardSession {
+  const m = sessionMap(doc);
+  const zoom = m.get("zoom") as Zoom | undefined;
+  const grants = m.get("grants");
+  return {
+    presenting: m.get("presenting") === true,
+    presenterId: (m.get("presenterId") as string | undefined) ?? defaults.presenterId,
+    presenterName: (m.get("presenterName") as string | undefined) ?? null,
+    versionId: (m.get("versionId") as string | undefined) ?? null,
+    frame: typeof m.get("frame") === "number" ? (m.get("frame") as number) : null,
+    rate: typeof m.get("rate") === "number" ? (m.get("rate") as number) : 0,
+    zoom: zoom && typeof zoom.scale === "number" ? zoom : NO_ZOOM,
+    drawing: m.get("drawing") === "granted" ? "granted" : "everyone",
+    grants: grants && typeof grants === "object" ? (grants as Record<string, true>) : {},
+  };
+}
+
+/** Writes only the fields that differ, in one transaction. */
+export function writeSession(doc: Y.Doc, patch: Partial<BoardSession>): void {
+  const m = sessionMap(doc);
+  doc.transact(() => {
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      if (JSON.stringify(m.get(key)) !== JSON.stringify(value)) m.set(key, value);
+    }
+  });
+}
+
+/** Whether `userId` may draw now: always, unless presenting restricts drawing to granted people. */
+export function mayDraw(session: BoardSession | null, userId: string): boolean {
+  if (!session?.presenting || session.drawing !== "granted") return true;
+  return session.presenterId === userId || session.grants[userId] === true;
+}

@@ -1,0 +1,1 @@
+ALTER POLICY "show_visible_to_members" ON "shows" TO shotboard_app USING ("shows"."id" = nullif(current_setting('app.show_id', true), '')::uuid or exists (select 1 from memberships m where m.show_id = "shows"."id" and m.user_id = nullif(current_setting('app.user_id', true), '')::uuid and (m.expires_at is null or m.expires_at > now())));

@@ -1,0 +1,89 @@
+import http from "node:http";
+import next from "next";
+import { openDatabase, setProcessDatabase } from "~/db/client";
+import { hasAnyUser, seedDemo } from "~/db/seed";
+import { EnvError, env } from "~/server/env";
+import { redisBus } from "~/server/realtime/bus";
+import { createRealtime } from "~/server/realtime/server";
+import { mediaStoreFromEnv } from "~/server/storage/from-env";
+
+/** The one process: Next pages and route handlers (tRPC, auth, media) plus the Yjs websocket. */
+async function main(): Promise<void> {
+  const dev = process.argv.includes("--dev");
+  const config = env();
+  process.env.NEXTAUTH_SECRET = config.authSecret;
+  process.env.NEXTAUTH_URL = config.appUrl;
+
+  const dbHandle = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+  setProcessDatabase(dbHandle);
+  const database = await dbHandle;
+  const where =
+    database.kind === "pglite" ? `embedded PGlite in ${config.dataDir}/pglite` : "PostgreSQL (DATABASE_URL)";
+
+  const seed = config.SEED_DEMO === "true" || (config.SEED_DEMO === "auto" && database.kind === "pglite");
+  if (seed && !(await hasAnyUser(database.db))) {
+    console.log("Seeding demo data (first start)…");
+    await seedDemo(database.db, mediaStoreFromEnv(config));
+  }
+
+  const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: config.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const bus = config.REDIS_URL
+    ? await redisBus(config.REDIS_URL, (m, e) => console.error(`[bus] ${m}`, e ?? ""))
+    : null;
+  const realtime = createRealtime({
+    bus,
+    db: database.db,
+    exec: database.exec,
+    appOrigin: () => config.appOrigin,
+    maxMessageBytes: config.WS_MAX_MESSAGE_BYTES,
+    maxMessagesPerSecond: config.WS_MAX_MESSAGES_PER_SECOND,
+  });
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      console.error("[http]", error);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end("Something went wrong on our side. Reload the page; if it persists, tell your admin.");
+    });
+  });
+
+  // Next adds its own upgrade listener after the first request; it owns /_next/ (dev reload).
+  server.on("upgrade", (req, socket, head) => {
+    const path = req.url ?? "";
+    if (path.startsWith("/yjs/")) void realtime.handleUpgrade(req, socket, head);
+    else if (!path.startsWith("/_next/")) socket.destroy();
+  });
+
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const address = server.address();
+  if (config.PORT === 0 && address && typeof address === "object" && !process.env.APP_URL) {
+    config.appUrl = `http://localhost:${address.port}`;
+    config.appOrigin = config.appUrl;
+    process.env.NEXTAUTH_URL = config.appUrl;
+  }
+  console.log(
+    `Shotboard ready on ${config.appUrl}  (database: ${where}${bus ? "; live updates shared through Redis" : ""})`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing…`);
+    server.close();
+    await realtime.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error) => {
+  if (error instanceof EnvError) console.error(error.message);
+  else console.error("Shotboard could not start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { decode } from "next-auth/jwt";
+import { type Database, inScope } from "~/db/client";
+import { users } from "~/db/schema";
+import { env } from "~/server/env";
+
+export type SessionUser = { id: string; email: string; name: string; isStudioAdmin: boolean };
+export type Session = { user: SessionUser };
+
+export const SESSION_COOKIE_NAMES = ["__Secure-next-auth.session-token", "next-auth.session-token"];
+
+export function parseCookies(header: string | undefined | null): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 1) continue;
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    try {
+      cookies.set(name, decodeURIComponent(value));
+    } catch {
+      cookies.set(name, value);
+    }
+  }
+  return cookies;
+}
+
+/** The next-auth session cookie, reassembled if next-auth split it into chunks. */
+function sessionCookie(cookies: Map<string, string>): string | undefined {
+  for (const name of SESSION_COOKIE_NAMES) {
+    const whole = cookies.get(name);
+    if (whole) return whole;
+    const chunks: string[] = [];
+    for (let i = 0; cookies.has(`${name}.${i}`); i++) chunks.push(cookies.get(`${name}.${i}`) ?? "");
+    if (chunks.length) return chunks.join("");
+  }
+  return undefined;
+}
+
+/**
+ * Reads the session from a Cookie header: used by tRPC, media routes and the websocket
+ * upgrade alike. The token is only a claim; the user must still exist, be enabled, and hold
+ * the session version the token was issued for (bumped by "sign out everywhere").
+ */
+export async function readSession(
+  db: Database,
+  cookieHeader: string | undefined | null,
+): Promise<Session | null> {
+  const token = sessionCookie(parseCookies(cookieHeader));
+  if (!token) return null;
+  let claims: Awaited<ReturnType<typeof decode>>;
+  try {
+    claims = await decode({ token, secret: env().authSecret });
+  } catch {
+    return null;
+  }
+  const userId = typeof claims?.uid === "string" ? claims.uid : null;
+  if (!userId || !/^[0-9a-f-]{36}$/.test(userId)) return null;
+  const [user] = await inScope(db, { userId }, (tx) =>
+    tx
+      .select()
+      .from(users)
+      .where(and(eq(users.id, userId), isNull(users.disabledAt)))
+      .limit(1),
+  );
+  if (!user || user.sessionVersion !== claims?.sv) return null;
+  return { user: { id: user.id, email: user.email, name: user.name, isStudioAdmin: user.isStudioAdmin } };
+}

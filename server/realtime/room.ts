@@ -1,0 +1,322 @@
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import type WebSocket from "ws";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+import { annotationViolation } from "~/server/realtime/annotation-guard";
+import type { Bus, BusKind } from "~/server/realtime/bus";
+import type { DocRef } from "~/server/realtime/doc-name";
+import type { DocStore } from "~/server/realtime/persistence";
+import {
+  type AwarenessEntry,
+  decodeAwareness,
+  encodeAwareness,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+  message,
+} from "~/server/realtime/protocol";
+
+export type Identity = { id: string; name: string; color: string; role: string };
+
+export type Conn = {
+  ws: WebSocket;
+  identity: Identity;
+  readOnly: boolean;
+  /** Awareness client ids this connection speaks for; nobody else may use them. */
+  clientIds: Set<number>;
+  /**
+   * Set when a write was dropped because the connection was read-only: the client's copy now
+   * holds changes the server never took, so it must start from a fresh copy if it may write again.
+   */
+  droppedWrites?: boolean;
+  /** The role table's editOthersAnnotations: may change or delete annotations by others. */
+  mayEditOthers?: boolean;
+};
+
+export class ProtocolError extends Error {}
+/** A well-formed write the connection's role does not allow. */
+export class RefusedWrite extends Error {}
+
+const COMPACT_EVERY = 200;
+/** Origin of changes that arrived from another node through the bus (already persisted there). */
+const FROM_BUS = Symbol("bus");
+
+/**
+ * One live document: its Y.Doc, presence, and connections. Accepted updates are batched per
+ * event-loop turn, persisted, and only then broadcast, so nothing another client has seen can
+ * be lost by a crash. When the last connection leaves the room is flushed and freed.
+ */
+export class Room {
+  readonly doc = new Y.Doc({ gc: true });
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly conns = new Set<Conn>();
+  private pending: { update: Uint8Array; origin: unknown }[] = [];
+  /** Awareness client ids of clients connected to other nodes. */
+  private readonly remoteClientIds = new Set<number>();
+  private flushing: Promise<void> | null = null;
+  private rowsSinceCompaction = 0;
+  private compacting: Promise<void> | null = null;
+  private loaded: Promise<void>;
+  destroyed = false;
+
+  constructor(
+    readonly ref: DocRef,
+    private readonly store: DocStore,
+    private readonly onEmpty: (room: Room) => void,
+    private readonly onError: (error: unknown) => void,
+    private readonly bus: Bus | null = null,
+  ) {
+    this.awareness.setLocalState(null);
+    this.loaded = this.load();
+    this.doc.on("update", (update: Uint8Array, origin: unknown) => {
+      if (origin !== this && origin !== FROM_BUS) this.enqueue(update, origin);
+    });
+    this.awareness.on("update", ({ added, updated, removed }: AwarenessChanges, origin: unknown) => {
+      const changed = added.concat(updated, removed);
+      const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+      this.broadcast(message(MESSAGE_AWARENESS, (e) => encoding.writeVarUint8Array(e, payload)));
+      if (this.bus && origin !== FROM_BUS) this.bus.publish(this.ref.name, "awareness", payload);
+    });
+  }
+
+  /** Changes published by other nodes: already persisted there, so only applied and relayed here. */
+  private onBus(kind: BusKind, payload: Uint8Array): void {
+    if (this.destroyed) return;
+    if (kind === "update") {
+      Y.applyUpdate(this.doc, payload, FROM_BUS);
+      this.broadcast(message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, payload)));
+      return;
+    }
+    for (const entry of decodeAwareness(payload)) {
+      if (entry.state === null) this.remoteClientIds.delete(entry.clientId);
+      else this.remoteClientIds.add(entry.clientId);
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, FROM_BUS);
+  }
+
+  private async load(): Promise<void> {
+    // Subscribe first, so nothing another node persists between our read and the subscription is missed.
+    if (this.bus) await this.bus.subscribe(this.ref.name, (kind, payload) => this.onBus(kind, payload));
+    const { update, rows } = await this.store.load(this.ref.showId, this.ref.name);
+    this.rowsSinceCompaction = rows;
+    if (update) Y.applyUpdate(this.doc, update, this);
+  }
+
+  ready(): Promise<void> {
+    return this.loaded;
+  }
+
+  async join(conn: Conn): Promise<void> {
+    await this.loaded;
+    this.conns.add(conn);
+    this.send(
+      conn,
+      message(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)),
+    );
+    const states = [...this.awareness.getStates().keys()];
+    if (states.length > 0) {
+      const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, states);
+      this.send(
+        conn,
+        message(MESSAGE_AWARENESS, (e) => encoding.writeVarUint8Array(e, payload)),
+      );
+    }
+  }
+
+  leave(conn: Conn): void {
+    if (!this.conns.delete(conn)) return;
+    if (conn.clientIds.size > 0)
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.clientIds], conn);
+    if (this.conns.size === 0)
+      void this.flush()
+        .then(() => this.compactIdle())
+        .finally(() => this.conns.size === 0 && this.onEmpty(this));
+  }
+
+  /** Handles one binary message from `conn`; throws ProtocolError for malformed input. */
+  receive(conn: Conn, data: Uint8Array): void {
+    let decoder: decoding.Decoder;
+    let type: number;
+    try {
+      decoder = decoding.createDecoder(data);
+      type = decoding.readVarUint(decoder);
+    } catch {
+      throw new ProtocolError("malformed message");
+    }
+    switch (type) {
+      case MESSAGE_SYNC:
+        return this.receiveSync(conn, decoder);
+      case MESSAGE_AWARENESS:
+        return this.receiveAwareness(conn, decoder);
+      case MESSAGE_QUERY_AWARENESS: {
+        const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [
+          ...this.awareness.getStates().keys(),
+        ]);
+        return this.send(
+          conn,
+          message(MESSAGE_AWARENESS, (e) => encoding.writeVarUint8Array(e, payload)),
+        );
+      }
+      default:
+        throw new ProtocolError(`unknown message type ${type}`);
+    }
+  }
+
+  private receiveSync(conn: Conn, decoder: decoding.Decoder): void {
+    let syncType: number;
+    let payload: Uint8Array;
+    try {
+      syncType = decoding.readVarUint(decoder);
+      payload = decoding.readVarUint8Array(decoder);
+    } catch {
+      throw new ProtocolError("truncated sync message");
+    }
+    if (syncType === syncProtocol.messageYjsSyncStep1) {
+      let reply: Uint8Array;
+      try {
+        reply = message(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc, payload));
+      } catch {
+        throw new ProtocolError("malformed state vector");
+      }
+      return this.send(conn, reply);
+    }
+    if (syncType !== syncProtocol.messageYjsSyncStep2 && syncType !== syncProtocol.messageYjsUpdate) {
+      throw new ProtocolError(`unknown sync message type ${syncType}`);
+    }
+    let decoded: ReturnType<typeof Y.decodeUpdate>;
+    try {
+      decoded = Y.decodeUpdate(payload);
+    } catch {
+      throw new ProtocolError("malformed document update");
+    }
+    if (conn.readOnly) {
+      if (decoded.structs.length > 0 || decoded.ds.clients.size > 0) conn.droppedWrites = true;
+      return;
+    }
+    if (this.ref.kind === "version") {
+      const refused = annotationViolation(this.doc, decoded, {
+        id: conn.identity.id,
+        mayEditOthers: conn.mayEditOthers === true,
+      });
+      if (refused) throw new RefusedWrite(`Not allowed: ${refused}`);
+    }
+    try {
+      Y.applyUpdate(this.doc, payload, conn);
+    } catch {
+      throw new ProtocolError("document update could not be applied");
+    }
+  }
+
+  /**
+   * Presence is stamped with the server's idea of who is connected: the `user` field is
+   * overwritten, and a client id first claimed by one connection cannot be used by another.
+   */
+  private receiveAwareness(conn: Conn, decoder: decoding.Decoder): void {
+    let entries: AwarenessEntry[];
+    try {
+      entries = decodeAwareness(decoding.readVarUint8Array(decoder));
+    } catch {
+      throw new ProtocolError("malformed awareness update");
+    }
+    const accepted: AwarenessEntry[] = [];
+    for (const entry of entries) {
+      if (!conn.clientIds.has(entry.clientId)) {
+        if (
+          this.ownerOf(entry.clientId) ||
+          this.remoteClientIds.has(entry.clientId) ||
+          entry.clientId === this.doc.clientID
+        )
+          continue;
+        if (entry.state === null) continue;
+        conn.clientIds.add(entry.clientId);
+      }
+      accepted.push(
+        entry.state === null ? entry : { ...entry, state: { ...entry.state, user: conn.identity } },
+      );
+    }
+    if (accepted.length > 0)
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwareness(accepted), conn);
+  }
+
+  private ownerOf(clientId: number): Conn | undefined {
+    for (const c of this.conns) if (c.clientIds.has(clientId)) return c;
+    return undefined;
+  }
+
+  private enqueue(update: Uint8Array, origin: unknown): void {
+    this.pending.push({ update, origin });
+    if (!this.flushing)
+      this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+  }
+
+  /** Persists everything queued so far, then broadcasts it; retries while the database is down. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        const merged = batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((b) => b.update));
+        // A batch written by one connection is not echoed back to it; mixed batches go to everyone.
+        const origins = new Set(batch.map((b) => b.origin));
+        const skip = origins.size === 1 ? batch[0]!.origin : null;
+        try {
+          await this.store.append(this.ref.showId, this.ref.name, merged);
+        } catch (error) {
+          this.pending = [{ update: merged, origin: null }, ...this.pending];
+          this.onError(error);
+          await new Promise((r) => setTimeout(r, 1000));
+          if (this.destroyed) return;
+          continue;
+        }
+        const data = message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, merged));
+        for (const conn of this.conns) if (conn !== skip) this.send(conn, data);
+        this.bus?.publish(this.ref.name, "update", merged);
+        if (++this.rowsSinceCompaction >= COMPACT_EVERY && !this.compacting) {
+          // In the background: relaying goes on while the rows are merged.
+          this.rowsSinceCompaction = 1;
+          this.compacting = this.store
+            .compact(this.ref.showId, this.ref.name)
+            .then(() => undefined, this.onError)
+            .finally(() => {
+              this.compacting = null;
+            });
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  /** When the room empties, leave one merged row behind so the next open loads it at once. */
+  private async compactIdle(): Promise<void> {
+    if (this.rowsSinceCompaction <= 1 || this.compacting) return;
+    this.rowsSinceCompaction = 1;
+    await this.store.compact(this.ref.showId, this.ref.name).catch(this.onError);
+  }
+
+  async flush(): Promise<void> {
+    while (this.flushing || this.compacting) await (this.flushing ?? this.compacting);
+  }
+
+  broadcast(data: Uint8Array): void {
+    for (const conn of this.conns) this.send(conn, data);
+  }
+
+  send(conn: Conn, data: Uint8Array): void {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    conn.ws.send(data, (error) => {
+      if (error) conn.ws.terminate();
+    });
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    void this.bus?.unsubscribe(this.ref.name);
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}
+
+type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] };

@@ -1,0 +1,286 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { WebSocket, WebSocketServer } from "ws";
+import { type Database, inScope } from "~/db/client";
+import { memberships, shows } from "~/db/schema";
+import { can } from "~/server/auth/permissions";
+import { authorizeUpgrade, isReadOnly } from "~/server/realtime/authorize";
+import type { Bus } from "~/server/realtime/bus";
+import { type DocStore, postgresDocStore } from "~/server/realtime/persistence";
+import { encodeAccess, type LiveAccess } from "~/server/realtime/protocol";
+import { type Conn, type Identity, ProtocolError, RefusedWrite, Room } from "~/server/realtime/room";
+import { onShowAccessChanged } from "~/server/services/access-events";
+
+export const CLOSE = {
+  /** Standard "Message Too Big": a frame over WS_MAX_MESSAGE_BYTES, refused before it is buffered. */
+  messageTooBig: 1009,
+  badMessage: 4400,
+  accessEnded: 4403,
+  /** Writes were dropped while read-only and it may write again: reconnect with a fresh copy. */
+  staleCopy: 4409,
+  tooManyMessages: 4429,
+  shuttingDown: 4503,
+} as const;
+
+export type RealtimeOptions = {
+  db: Database;
+  appOrigin: () => string;
+  maxMessageBytes: number;
+  maxMessagesPerSecond: number;
+  store?: DocStore;
+  /** One-round-trip SQL for the append hot path (DbHandle.exec). */
+  exec?: (text: string) => Promise<void>;
+  /** Cross-node fan-out (Redis); null for a single node. */
+  bus?: Bus | null;
+  /** How long a document stays in memory after its last client left (default 30 s). */
+  roomLingerMs?: number;
+  /** How often open connections are re-checked against memberships and show state. */
+  sweepIntervalMs?: number;
+  log?: (message: string, error?: unknown) => void;
+};
+
+export type Realtime = ReturnType<typeof createRealtime>;
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  503: "Service Unavailable",
+};
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  const body = `${text}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  socket.destroy();
+}
+
+function colorFor(userId: string): string {
+  let h = 0;
+  for (const ch of userId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `hsl(${h % 360} 80% 60%)`;
+}
+
+/** The Yjs websocket endpoint: authorize, then y-websocket protocol with persistence. */
+export function createRealtime(opts: RealtimeOptions) {
+  const log = opts.log ?? ((m: string, e?: unknown) => console.error(`[realtime] ${m}`, e ?? ""));
+  const store = opts.store ?? postgresDocStore(opts.db, opts.exec);
+  const tooBig = `Message too large: the limit is ${opts.maxMessageBytes} bytes`;
+  /** ws refuses an oversized frame from its header (nothing buffered) but closes without a reason. */
+  class CappedWebSocket extends WebSocket {
+    override close(code?: number, reason?: string | Buffer): void {
+      super.close(code, code === CLOSE.messageTooBig && !reason ? tooBig : reason);
+    }
+  }
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxMessageBytes,
+    perMessageDeflate: false,
+    WebSocket: CappedWebSocket,
+  });
+  /** What each connection was last told it may do (MESSAGE_ACCESS), to tell it again only on change. */
+  const told = new WeakMap<Conn, string>();
+
+  function tell(room: Room, conn: Conn, access: LiveAccess): void {
+    const key = `${access.readOnly}:${access.showState}`;
+    if (told.get(conn) === key) return;
+    told.set(conn, key);
+    room.send(conn, encodeAccess(access));
+  }
+  const rooms = new Map<string, Room>();
+  const lingerMs = opts.roomLingerMs ?? 30_000;
+
+  function roomFor(conn: { doc: Room["ref"] }): Room {
+    let room = rooms.get(conn.doc.name);
+    if (!room || room.destroyed) {
+      room = new Room(
+        conn.doc,
+        store,
+        (empty) => {
+          // Kept a little while after the last client leaves: a reload or a reconnect finds
+          // the document in memory instead of loading it again.
+          const release = () => {
+            if (rooms.get(empty.ref.name) === empty && empty.conns.size === 0) {
+              rooms.delete(empty.ref.name);
+              empty.destroy();
+            }
+          };
+          if (lingerMs <= 0) release();
+          else setTimeout(release, lingerMs).unref();
+        },
+        (error) => log(`persistence error on ${conn.doc.name}`, error),
+        opts.bus ?? null,
+      );
+      rooms.set(conn.doc.name, room);
+    }
+    return room;
+  }
+
+  function closeConn(conn: Conn, code: number, reason: string): void {
+    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.close(code, reason);
+    setTimeout(() => conn.ws.terminate(), 1000).unref();
+  }
+
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on("error", () => socket.destroy());
+    let verdict: Awaited<ReturnType<typeof authorizeUpgrade>>;
+    try {
+      verdict = await authorizeUpgrade(opts.db, opts.appOrigin(), req);
+    } catch (error) {
+      log("upgrade check failed", error);
+      return refuse(socket, 503, "Service unavailable, try again shortly");
+    }
+    if (!verdict.ok) return refuse(socket, verdict.status, verdict.message);
+    const { user, doc, role, readOnly, showState } = verdict;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const identity: Identity = { id: user.id, name: user.name, color: colorFor(user.id), role };
+      const conn: Conn = {
+        ws,
+        identity,
+        readOnly,
+        clientIds: new Set(),
+        mayEditOthers: can(role, "editOthersAnnotations"),
+      };
+      const room = roomFor({ doc });
+      let tokens = opts.maxMessagesPerSecond;
+      let last = Date.now();
+      let chain = room
+        .join(conn)
+        .then(() => tell(room, conn, { readOnly: conn.readOnly, showState }))
+        .catch((error) => {
+          log(`could not open ${doc.name}`, error);
+          closeConn(conn, 1011, "Could not open the document; try again");
+        });
+      ws.on("message", (data, isBinary) => {
+        const now = Date.now();
+        tokens = Math.min(
+          opts.maxMessagesPerSecond,
+          tokens + ((now - last) / 1000) * opts.maxMessagesPerSecond,
+        );
+        last = now;
+        if (--tokens < 0)
+          return closeConn(conn, CLOSE.tooManyMessages, "Too many messages: rate limit exceeded");
+        if (!isBinary) return closeConn(conn, CLOSE.badMessage, "Malformed message: binary frames only");
+        const bytes =
+          data instanceof Buffer
+            ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+            : new Uint8Array(data as ArrayBuffer);
+        chain = chain.then(() => {
+          if (ws.readyState !== WebSocket.OPEN) return;
+          try {
+            room.receive(conn, bytes);
+          } catch (error) {
+            if (error instanceof ProtocolError)
+              return closeConn(conn, CLOSE.badMessage, `Malformed message: ${error.message}`);
+            // The client's copy now holds a change the server refused: it starts again from a fresh one.
+            if (error instanceof RefusedWrite) return closeConn(conn, CLOSE.staleCopy, error.message);
+            log(`message on ${doc.name} failed`, error);
+            closeConn(conn, 1011, "Internal error");
+          }
+        });
+      });
+      let alive = true;
+      ws.on("pong", () => {
+        alive = true;
+      });
+      const ping = setInterval(() => {
+        if (!alive) return ws.terminate();
+        alive = false;
+        ws.ping();
+      }, 30_000);
+      ping.unref();
+      // Protocol errors (oversized or invalid frames) already started a close with a reason:
+      // give the close frame a moment to leave before the socket is cut.
+      ws.on("error", () => {
+        if (ws.readyState === WebSocket.CLOSING) setTimeout(() => ws.terminate(), 1000).unref();
+        else ws.terminate();
+      });
+      ws.on("close", () => {
+        clearInterval(ping);
+        void chain.then(() => room.leave(conn));
+      });
+    });
+  }
+
+  /** Re-checks one show's open connections: ended memberships are closed, locks turn them read-only. */
+  async function checkShow(showId: string): Promise<void> {
+    const showRooms = [...rooms.values()].filter((room) => room.ref.showId === showId);
+    if (showRooms.length === 0) return;
+    const { state, members } = await inScope(opts.db, { showId }, async (tx) => ({
+      state: (await tx.select({ state: shows.state }).from(shows).where(eq(shows.id, showId)))[0]?.state,
+      members: await tx
+        .select({ userId: memberships.userId, role: memberships.role })
+        .from(memberships)
+        .where(
+          and(
+            eq(memberships.showId, showId),
+            or(isNull(memberships.expiresAt), gt(memberships.expiresAt, new Date())),
+          ),
+        ),
+    }));
+    const roles = new Map(members.map((m) => [m.userId, m.role]));
+    for (const room of showRooms) {
+      for (const conn of room.conns) {
+        const role = roles.get(conn.identity.id);
+        if (!role || !state) {
+          closeConn(conn, CLOSE.accessEnded, "Your access to this show has ended");
+          continue;
+        }
+        const readOnly = isReadOnly(room.ref, { state }, role);
+        if (!readOnly && conn.droppedWrites) {
+          closeConn(
+            conn,
+            CLOSE.staleCopy,
+            "Your copy missed changes while read-only; reload the live document",
+          );
+          continue;
+        }
+        conn.readOnly = readOnly;
+        conn.mayEditOthers = can(role, "editOthersAnnotations");
+        conn.identity.role = role;
+        tell(room, conn, { readOnly: conn.readOnly, showState: state });
+      }
+    }
+  }
+
+  /** Re-checks every open connection (periodically, and what other nodes changed). */
+  async function sweep(): Promise<void> {
+    const showIds = new Set([...rooms.values()].map((room) => room.ref.showId));
+    for (const showId of showIds) await checkShow(showId);
+  }
+
+  // A change made through this process's tRPC takes effect on its connections at once.
+  const stopListening = onShowAccessChanged((showId) => {
+    checkShow(showId).catch((error) => log("access re-check failed", error));
+  });
+
+  let sweeping = false;
+  const sweepTimer = setInterval(() => {
+    if (sweeping || rooms.size === 0) return;
+    sweeping = true;
+    sweep()
+      .catch((error) => log("membership sweep failed", error))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, opts.sweepIntervalMs ?? 2000);
+  sweepTimer.unref();
+
+  return {
+    handleUpgrade,
+    sweep,
+    rooms,
+    async close(): Promise<void> {
+      clearInterval(sweepTimer);
+      stopListening();
+      for (const room of rooms.values())
+        for (const conn of room.conns) closeConn(conn, CLOSE.shuttingDown, "Server restarting");
+      await Promise.all([...rooms.values()].map((r) => r.flush()));
+      wss.close();
+      await opts.bus?.close();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { adminRouter } from "~/server/routers/admin";
+import { auditRouter } from "~/server/routers/audit";
+import { boardRouter } from "~/server/routers/board";
+import { creditsRouter } from "~/server/routers/credits";
+import { memberRouter } from "~/server/routers/member";
+import { sessionRouter } from "~/server/routers/session";
+import { showRouter } from "~/server/routers/show";
+import { versionRouter } from "~/server/routers/version";
+import { createCallerFactory, router } from "~/server/trpc";
+
+export const appRouter = router({
+  session: sessionRouter,
+  show: showRouter,
+  board: boardRouter,
+  version: versionRouter,
+  audit: auditRouter,
+  credits: creditsRouter,
+  member: memberRouter,
+  admin: adminRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);
