@@ -23,16 +23,40 @@ export type InputAsset =
   | { kind: "version"; versionId: string; label?: string }
   | { kind: "media"; sha256: string; label?: string };
 
-/** What was read from the files themselves (C2PA, PNG text chunks, XMP), kept apart from what people typed. */
+/**
+ * What was read from the files themselves (generator parameters in PNG text chunks / EXIF, XMP,
+ * C2PA), kept apart from what people typed. Written by server/services/embedded-metadata.ts.
+ */
 export type EmbeddedProvenance = {
+  /** Where the generator data came from first: "png:parameters", "png:comfyui", "xmp", "c2pa"… */
+  source?: string;
+  sources?: string[];
+  /** IPTC digital source type code (e.g. trainedAlgorithmicMedia), from XMP, C2PA or a generator. */
+  sourceType?: string;
+  prompt?: string;
+  negativePrompt?: string;
+  seed?: string;
+  model?: string;
+  modelVersion?: string;
+  provider?: string;
+  parameters?: Record<string, string>;
+  /** Present when a generation tool wrote the file: its name, model, version. */
+  generator?: Record<string, string>;
+  xmp?: Record<string, string>;
   c2pa?: {
     present: boolean;
+    /** Whether the manifest's claim could be read (it is never signature-validated here). */
+    readable?: boolean;
     validation: "valid" | "invalid" | "unverified" | "absent";
+    container?: string;
     claimGenerator?: string;
+    actions?: string[];
+    digitalSourceType?: string;
     raw?: unknown;
   };
-  generator?: Record<string, string>;
-  source?: string;
+  /** Text chunks as found, each capped. */
+  raw?: Record<string, string>;
+  errors?: string[];
 };
 
 /** Provenance of a version (DESIGN.md "Provenance"). Frozen once the version is approved. */

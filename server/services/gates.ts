@@ -141,7 +141,7 @@ export function looksAiGenerated(p: Provenance | null, versionSource: string): b
   if (!p) return false;
   if (isAiSourceType(p.sourceType)) return true;
   if (p.model || p.modelVersion) return true;
-  if (isAiSourceType(p.embedded?.source)) return true;
+  if (isAiSourceType(p.embedded?.sourceType)) return true;
   return Object.keys(p.embedded?.generator ?? {}).length > 0;
 }
 
