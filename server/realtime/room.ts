@@ -7,6 +7,7 @@ import * as Y from "yjs";
 import { annotationViolation } from "~/server/realtime/annotation-guard";
 import type { Bus, BusKind } from "~/server/realtime/bus";
 import type { DocRef } from "~/server/realtime/doc-name";
+import { DebouncedRun } from "~/server/realtime/notes-sync";
 import type { DocStore } from "~/server/realtime/persistence";
 import {
   type AwarenessEntry,
@@ -35,6 +36,10 @@ export type Conn = {
   mayEditOthers?: boolean;
 };
 
+/** Materialises a version document into the notes table (server/services/notes.ts). */
+export type NotesSink = (ref: DocRef, doc: Y.Doc) => Promise<unknown>;
+export type RoomNotes = { sink: NotesSink; delayMs: number };
+
 export class ProtocolError extends Error {}
 /** A well-formed write the connection's role does not allow. */
 export class RefusedWrite extends Error {}
@@ -59,6 +64,8 @@ export class Room {
   private rowsSinceCompaction = 0;
   private compacting: Promise<void> | null = null;
   private loaded: Promise<void>;
+  /** Version rooms: the notes are brought up to date shortly after changes are persisted. */
+  private readonly notes: DebouncedRun | null;
   destroyed = false;
 
   constructor(
@@ -67,8 +74,13 @@ export class Room {
     private readonly onEmpty: (room: Room) => void,
     private readonly onError: (error: unknown) => void,
     private readonly bus: Bus | null = null,
+    notes: RoomNotes | null = null,
   ) {
     this.awareness.setLocalState(null);
+    this.notes =
+      notes && ref.kind === "version"
+        ? new DebouncedRun(() => notes.sink(this.ref, this.doc), notes.delayMs, onError)
+        : null;
     this.loaded = this.load();
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
       if (origin !== this && origin !== FROM_BUS) this.enqueue(update, origin);
@@ -102,6 +114,8 @@ export class Room {
     const { update, rows } = await this.store.load(this.ref.showId, this.ref.name);
     this.rowsSinceCompaction = rows;
     if (update) Y.applyUpdate(this.doc, update, this);
+    // Catches up on changes persisted before a crash, or by a node that stopped before it synced.
+    if (update) this.notes?.schedule();
   }
 
   ready(): Promise<void> {
@@ -273,6 +287,7 @@ export class Room {
         const data = message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, merged));
         for (const conn of this.conns) if (conn !== skip) this.send(conn, data);
         this.bus?.publish(this.ref.name, "update", merged);
+        this.notes?.schedule();
         if (++this.rowsSinceCompaction >= COMPACT_EVERY && !this.compacting) {
           // In the background: relaying goes on while the rows are merged.
           this.rowsSinceCompaction = 1;
@@ -296,8 +311,10 @@ export class Room {
     await this.store.compact(this.ref.showId, this.ref.name).catch(this.onError);
   }
 
+  /** Waits until everything accepted is persisted and the notes are materialised. */
   async flush(): Promise<void> {
     while (this.flushing || this.compacting) await (this.flushing ?? this.compacting);
+    await this.notes?.now();
   }
 
   broadcast(data: Uint8Array): void {
@@ -313,6 +330,7 @@ export class Room {
 
   destroy(): void {
     this.destroyed = true;
+    this.notes?.stop();
     void this.bus?.unsubscribe(this.ref.name);
     this.awareness.destroy();
     this.doc.destroy();

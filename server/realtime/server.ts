@@ -9,8 +9,17 @@ import { authorizeUpgrade, isReadOnly } from "~/server/realtime/authorize";
 import type { Bus } from "~/server/realtime/bus";
 import { type DocStore, postgresDocStore } from "~/server/realtime/persistence";
 import { encodeAccess, type LiveAccess } from "~/server/realtime/protocol";
-import { type Conn, type Identity, ProtocolError, RefusedWrite, Room } from "~/server/realtime/room";
+import {
+  type Conn,
+  type Identity,
+  type NotesSink,
+  ProtocolError,
+  RefusedWrite,
+  Room,
+  type RoomNotes,
+} from "~/server/realtime/room";
 import { onShowAccessChanged } from "~/server/services/access-events";
+import { materialiseNotes } from "~/server/services/notes";
 
 export const CLOSE = {
   /** Standard "Message Too Big": a frame over WS_MAX_MESSAGE_BYTES, refused before it is buffered. */
@@ -33,6 +42,10 @@ export type RealtimeOptions = {
   exec?: (text: string) => Promise<void>;
   /** Cross-node fan-out (Redis); null for a single node. */
   bus?: Bus | null;
+  /** Materialises version documents into the notes table; default: services/notes.ts. null: off. */
+  notes?: NotesSink | null;
+  /** Debounce of the notes materialisation after persisted changes (default 2 s). */
+  notesDelayMs?: number;
   /** How long a document stays in memory after its last client left (default 30 s). */
   roomLingerMs?: number;
   /** How often open connections are re-checked against memberships and show state. */
@@ -90,6 +103,11 @@ export function createRealtime(opts: RealtimeOptions) {
     told.set(conn, key);
     room.send(conn, encodeAccess(access));
   }
+  const sink: NotesSink | null =
+    opts.notes === undefined
+      ? (ref, doc) => materialiseNotes(opts.db, { showId: ref.showId, versionId: ref.id }, doc)
+      : opts.notes;
+  const notes: RoomNotes | null = sink ? { sink, delayMs: opts.notesDelayMs ?? 2000 } : null;
   const rooms = new Map<string, Room>();
   const lingerMs = opts.roomLingerMs ?? 30_000;
 
@@ -113,6 +131,7 @@ export function createRealtime(opts: RealtimeOptions) {
         },
         (error) => log(`persistence error on ${conn.doc.name}`, error),
         opts.bus ?? null,
+        notes,
       );
       rooms.set(conn.doc.name, room);
     }

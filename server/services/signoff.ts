@@ -22,6 +22,7 @@ import {
   readGateSettings,
 } from "~/server/services/gates";
 import { refreshShotStatus } from "~/server/services/shots";
+import { refreshNotesFromStore } from "~/server/services/notes";
 import { takeSnapshot } from "~/server/services/signoff-snapshot";
 
 /** What each decision may follow, and the version status it leads to. */
@@ -133,6 +134,9 @@ export async function transition(tx: Transaction, input: TransitionInput) {
     );
   }
 
+  // The notes hash binds every note the server acknowledged, even one the live room has not
+  // materialised yet (that happens a moment after it is persisted).
+  await refreshNotesFromStore(tx, { showId: input.showId, versionId: input.versionId });
   const snapshot = await takeSnapshot(tx, input, { clipSha256: version.clipSha256 });
   let gates: GateSettings | undefined;
   if (input.kind === "approved") {

@@ -1,0 +1,189 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import * as Y from "yjs";
+import { type Annotation, annotationsOf } from "~/app/_lib/annotations";
+import { threadsOf } from "~/app/_lib/comments";
+import { type Database, inScope, type Queryable } from "~/db/client";
+import { type Note, notes, users, yjsUpdates } from "~/db/schema";
+import { docName } from "~/server/realtime/doc-name";
+import { canonicalJson } from "~/server/services/audit-hash";
+
+export type NoteInput = typeof notes.$inferInsert;
+type VersionRef = { showId: string; versionId: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Fields every annotation has; everything else (geometry, colour…) goes to `data`. */
+const COMMON = new Set([
+  "id",
+  "kind",
+  "frame",
+  "authorId",
+  "authorName",
+  "createdAt",
+  "updatedAt",
+  "text",
+  "parentId",
+  "mentions",
+]);
+const NOTE_KINDS = new Set(["stroke", "arrow", "rect", "ellipse", "text", "comment", "reply"]);
+const MAX_TEXT = 4000;
+
+const str = (v: unknown, max = MAX_TEXT) => (typeof v === "string" ? v.slice(0, max) : "");
+const time = (v: unknown) => {
+  const ms = typeof v === "number" && Number.isFinite(v) ? v : 0;
+  return new Date(Math.min(8.64e15, Math.max(0, Math.round(ms))));
+};
+
+/**
+ * The notes of a version's document: one row per shape, comment and reply. A thread's
+ * resolve/reopen entries are folded into its comment (`resolved`, and who did it in `data`).
+ */
+export function notesOfDoc(doc: Y.Doc, where: VersionRef): NoteInput[] {
+  const all: Annotation[] = [];
+  for (const [id, a] of annotationsOf(doc).entries()) {
+    if (a && typeof a === "object" && typeof a.frame === "number" && Number.isFinite(a.frame) && a.id === id)
+      all.push(a);
+  }
+  const threads = threadsOf(all);
+  const rows: NoteInput[] = [];
+  for (const a of all) {
+    if (!NOTE_KINDS.has(a.kind)) continue;
+    const record = a as unknown as Record<string, unknown>;
+    const data: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(record)) if (!COMMON.has(k)) data[k] = v;
+    const thread = a.kind === "comment" ? threads.get(a.id) : undefined;
+    if (thread?.lastResolution) {
+      data.resolvedBy = thread.lastResolution.authorName;
+      data.resolvedAt = thread.lastResolution.createdAt;
+    }
+    rows.push({
+      showId: where.showId,
+      versionId: where.versionId,
+      id: str(a.id, 200),
+      kind: a.kind,
+      frameNumber: Math.trunc(a.frame),
+      authorId: typeof a.authorId === "string" && UUID.test(a.authorId) ? a.authorId : null,
+      authorName: str(a.authorName, 200),
+      text: str(record.text),
+      parentId: typeof record.parentId === "string" ? record.parentId.slice(0, 200) : null,
+      mentions: Array.isArray(record.mentions)
+        ? record.mentions.filter((m): m is string => typeof m === "string" && UUID.test(m)).slice(0, 100)
+        : [],
+      resolved: thread?.resolved ?? false,
+      data,
+      createdAt: time(a.createdAt),
+    });
+  }
+  return rows;
+}
+
+/** What a note says; rows whose fingerprint did not change are left alone. */
+function fingerprint(n: NoteInput | Note): string {
+  return canonicalJson({
+    kind: n.kind,
+    frameNumber: n.frameNumber,
+    authorId: n.authorId ?? null,
+    authorName: n.authorName,
+    text: n.text ?? "",
+    parentId: n.parentId ?? null,
+    mentions: n.mentions ?? [],
+    resolved: n.resolved ?? false,
+    data: n.data ?? {},
+    createdAt: new Date(n.createdAt).toISOString(),
+  });
+}
+
+export type SyncResult = { upserted: number; deleted: number; total: number };
+
+/**
+ * Makes the version's rows in `notes` exactly `desired`: changed or new rows are upserted, rows
+ * whose annotation is gone are deleted, the rest is untouched. Serialised per version (two
+ * nodes, or a sign-off and the live room, may sync the same version at once).
+ */
+export async function syncNotes(tx: Queryable, where: VersionRef, desired: NoteInput[]): Promise<SyncResult> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`notes:${where.versionId}`}, 0))`);
+  const existing = await tx
+    .select()
+    .from(notes)
+    .where(and(eq(notes.showId, where.showId), eq(notes.versionId, where.versionId)));
+  const before = new Map(existing.map((n) => [n.id, fingerprint(n)]));
+  // An author who no longer exists (or never did) is kept by name only.
+  const authorIds = [...new Set(desired.flatMap((n) => (n.authorId ? [n.authorId] : [])))];
+  const known = new Set(
+    authorIds.length === 0
+      ? []
+      : (await tx.select({ id: users.id }).from(users).where(inArray(users.id, authorIds))).map((u) => u.id),
+  );
+  const changed = desired
+    .map((n) => (n.authorId && !known.has(n.authorId) ? { ...n, authorId: null } : n))
+    .filter((n) => before.get(n.id) !== fingerprint(n));
+  const keep = new Set(desired.map((n) => n.id));
+  const gone = existing.filter((n) => !keep.has(n.id)).map((n) => n.id);
+  for (let i = 0; i < changed.length; i += 500) {
+    await tx
+      .insert(notes)
+      .values(changed.slice(i, i + 500))
+      .onConflictDoUpdate({
+        target: [notes.versionId, notes.id],
+        set: {
+          kind: sql`excluded.kind`,
+          frameNumber: sql`excluded.frame_number`,
+          authorId: sql`excluded.author_id`,
+          authorName: sql`excluded.author_name`,
+          text: sql`excluded.text`,
+          parentId: sql`excluded.parent_id`,
+          mentions: sql`excluded.mentions`,
+          resolved: sql`excluded.resolved`,
+          data: sql`excluded.data`,
+          createdAt: sql`excluded.created_at`,
+          updatedAt: sql`now()`,
+        },
+      });
+  }
+  for (let i = 0; i < gone.length; i += 500) {
+    await tx
+      .delete(notes)
+      .where(
+        and(
+          eq(notes.showId, where.showId),
+          eq(notes.versionId, where.versionId),
+          inArray(notes.id, gone.slice(i, i + 500)),
+        ),
+      );
+  }
+  return { upserted: changed.length, deleted: gone.length, total: desired.length };
+}
+
+/** Materialises a live version document (the room's copy) into `notes`, under row-level security. */
+export function materialiseNotes(db: Database, where: VersionRef, doc: Y.Doc): Promise<SyncResult> {
+  const rows = notesOfDoc(doc, where);
+  return inScope(db, { showId: where.showId, userId: null }, (tx) => syncNotes(tx, where, rows));
+}
+
+/**
+ * Brings `notes` up to date with everything persisted for the version (every update the server
+ * acknowledged), inside the caller's transaction: a sign-off binds the notes hash to exactly
+ * that, whether or not the live room has materialised its last changes yet. A version that was
+ * never opened live has no document and keeps its rows.
+ */
+export async function refreshNotesFromStore(tx: Queryable, where: VersionRef): Promise<SyncResult | null> {
+  const rows = await tx
+    .select({ update: yjsUpdates.update })
+    .from(yjsUpdates)
+    .where(
+      and(
+        eq(yjsUpdates.showId, where.showId),
+        eq(yjsUpdates.docName, docName("version", where.showId, where.versionId)),
+      ),
+    )
+    .orderBy(asc(yjsUpdates.id));
+  if (rows.length === 0) return null;
+  const doc = new Y.Doc();
+  try {
+    Y.transact(doc, () => {
+      for (const r of rows) Y.applyUpdate(doc, r.update);
+    });
+    return await syncNotes(tx, where, notesOfDoc(doc, where));
+  } finally {
+    doc.destroy();
+  }
+}
