@@ -73,7 +73,9 @@ export function connectYClient(
       resolve({ ws, doc, awareness, synced, closed, close: () => ws.close() });
     });
     ws.once("unexpected-response", (_req, res) => reject(new Error(`refused with HTTP ${res.statusCode}`)));
-    ws.once("error", reject);
+    // A connection error before "open" refuses the client; after it (a node killed under the
+    // client, say) it only ends in "close", which `closed` reports.
+    ws.on("error", reject);
   });
 }
 
