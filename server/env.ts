@@ -38,6 +38,11 @@ const ZEnv = z.object({
     .min(1024)
     .default(2 * 1024 * 1024),
   WS_MAX_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).default(200),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number({ error: "must be a number of bytes, e.g. 209715200 for 200 MiB" })
+    .int("must be a whole number of bytes")
+    .min(1024, "must be at least 1024 bytes")
+    .default(200 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof ZEnv> & {

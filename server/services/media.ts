@@ -31,23 +31,44 @@ export function sha256(bytes: Uint8Array): string {
 
 export type StoredImage = { sha256: string; mime: string; width: number; height: number; bytes: number };
 
+const CLIP_IMAGE_BRANDS = new Set([
+  "heic",
+  "heix",
+  "heim",
+  "heis",
+  "hevc",
+  "mif1",
+  "msf1",
+  "avif",
+  "avis",
+  "crx ",
+]);
+
+/** The clip type by content: MP4 (an `ftyp` box that is not an image brand) or WebM (EBML, doctype webm). */
+export function sniffClip(bytes: Uint8Array): string | null {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  if (bytes.length >= 12 && ascii(4, 8) === "ftyp" && !CLIP_IMAGE_BRANDS.has(ascii(8, 12)))
+    return "video/mp4";
+  if (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3) {
+    // The DocType element (0x4282) sits in the EBML header, within its first few dozen bytes.
+    if (ascii(0, Math.min(bytes.length, 64)).includes("webm")) return "video/webm";
+  }
+  return null;
+}
+
 /**
- * Checks an image fully (type by content, dimensions, decodability), stores the untouched
- * original once by sha256 with a thumbnail and a web proxy, and records it for the show.
+ * The header checks of an image, no pixels decoded: type by content, dimensions present and
+ * within MAX_IMAGE_PIXELS, so an oversized frame is named before anything decodes it.
  */
-export async function storeImage(
-  tx: Queryable,
-  store: MediaStore,
-  showId: string,
+export async function inspectImage(
   bytes: Uint8Array,
   label = "file",
-): Promise<StoredImage> {
+): Promise<{ mime: string; width: number; height: number }> {
   const mime = sniffImage(bytes);
   if (!mime) throw new AppError("BAD_REQUEST", `${label} is not a PNG, JPEG or WebP image.`);
   let width: number;
   let height: number;
   try {
-    // Header only, no pixels decoded: the size check below then names an oversized frame clearly.
     const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     width = meta.width ?? 0;
     height = meta.height ?? 0;
@@ -64,33 +85,71 @@ export async function storeImage(
       `${label} is ${width}×${height}; frames may have at most 67 megapixels.`,
     );
   }
+  return { mime, width, height };
+}
+
+/** A checked, fully decoded image and its variants, ready to be written to the store. */
+export type PreparedImage = StoredImage & { variants: { thumb: Buffer; proxy: Buffer } | null };
+
+/**
+ * Checks an image fully (header, then a full decode into its thumbnail and web proxy) without
+ * writing anything. Media already in the store (same sha256) is not decoded again.
+ */
+export async function prepareImage(
+  store: MediaStore,
+  bytes: Uint8Array,
+  label = "file",
+): Promise<PreparedImage> {
+  const { mime, width, height } = await inspectImage(bytes, label);
   const sha = sha256(bytes);
-  const keys = mediaKeys(sha);
-  if (!(await store.has(keys.proxy))) {
-    let thumb: Buffer;
-    let proxy: Buffer;
-    try {
-      const image = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: "truncated" });
-      thumb = await image
-        .clone()
-        .resize({ width: THUMB_WIDTH, withoutEnlargement: true })
-        .webp({ quality: 78 })
-        .toBuffer();
-      proxy = await image
-        .clone()
-        .resize({ width: PROXY_WIDTH, withoutEnlargement: true })
-        .webp({ quality: 88 })
-        .toBuffer();
-    } catch {
-      throw new AppError("BAD_REQUEST", `${label} could not be decoded; it may be truncated or corrupt.`);
-    }
-    await store.put(keys.original, bytes);
-    await store.put(keys.thumb, thumb);
-    await store.put(keys.proxy, proxy);
+  const stored = { sha256: sha, mime, width, height, bytes: bytes.byteLength };
+  if (await store.has(mediaKeys(sha).proxy)) return { ...stored, variants: null };
+  try {
+    const image = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: "error" });
+    const [thumb, proxy] = await Promise.all([
+      image.clone().resize({ width: THUMB_WIDTH, withoutEnlargement: true }).webp({ quality: 78 }).toBuffer(),
+      image.clone().resize({ width: PROXY_WIDTH, withoutEnlargement: true }).webp({ quality: 88 }).toBuffer(),
+    ]);
+    return { ...stored, variants: { thumb, proxy } };
+  } catch {
+    throw new AppError("BAD_REQUEST", `${label} could not be decoded; it may be truncated or corrupt.`);
   }
+}
+
+/** Writes a prepared image's untouched original and its variants (the proxy last: it marks "complete"). */
+export async function writePrepared(
+  store: MediaStore,
+  image: PreparedImage,
+  bytes: Uint8Array,
+): Promise<void> {
+  if (!image.variants) return;
+  const keys = mediaKeys(image.sha256);
+  await store.put(keys.original, bytes);
+  await store.put(keys.thumb, image.variants.thumb);
+  await store.put(keys.proxy, image.variants.proxy);
+}
+
+/** Records media known to a show (idempotent). */
+export async function recordMedia(tx: Queryable, showId: string, m: StoredImage): Promise<void> {
   await tx
     .insert(media)
-    .values({ showId, sha256: sha, mime, width, height, bytes: bytes.byteLength })
+    .values({ showId, sha256: m.sha256, mime: m.mime, width: m.width, height: m.height, bytes: m.bytes })
     .onConflictDoNothing();
-  return { sha256: sha, mime, width, height, bytes: bytes.byteLength };
+}
+
+/**
+ * Checks an image fully (type by content, dimensions, decodability), stores the untouched
+ * original once by sha256 with a thumbnail and a web proxy, and records it for the show.
+ */
+export async function storeImage(
+  tx: Queryable,
+  store: MediaStore,
+  showId: string,
+  bytes: Uint8Array,
+  label = "file",
+): Promise<StoredImage> {
+  const { variants, ...image } = await prepareImage(store, bytes, label);
+  await writePrepared(store, { ...image, variants }, bytes);
+  await recordMedia(tx, showId, image);
+  return image;
 }
