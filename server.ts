@@ -3,6 +3,14 @@ import next from "next";
 import { openDatabase, setProcessDatabase } from "~/db/client";
 import { hasAnyUser, seedDemo } from "~/db/seed";
 import { EnvError, env } from "~/server/env";
+import {
+  CLIENT_ADDRESS_HEADER,
+  clientAddress,
+  contentSecurityPolicy,
+  isCrossSiteWrite,
+  newNonce,
+  securityHeaders,
+} from "~/server/http/security";
 import { redisBus } from "~/server/realtime/bus";
 import { createRealtime } from "~/server/realtime/server";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
@@ -43,6 +51,20 @@ async function main(): Promise<void> {
   });
 
   const server = http.createServer((req, res) => {
+    const policy = { nonce: newNonce(), appOrigin: config.appOrigin, dev };
+    for (const [name, value] of Object.entries(securityHeaders(policy))) res.setHeader(name, value);
+    // Next takes the nonce for its own inline scripts from the request's CSP header.
+    req.headers["content-security-policy"] = contentSecurityPolicy(policy);
+    const address = clientAddress(req, config.TRUST_PROXY === "true");
+    if (address) req.headers[CLIENT_ADDRESS_HEADER] = address;
+    else delete req.headers[CLIENT_ADDRESS_HEADER];
+    if (isCrossSiteWrite(req, config.appOrigin)) {
+      res.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
+      res.end(
+        `Refused: this request came from another site. Open Shotboard at ${config.appUrl} and try again there.`,
+      );
+      return;
+    }
     handle(req, res).catch((error) => {
       console.error("[http]", error);
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });

@@ -12,6 +12,8 @@ describe("environment validation", () => {
     expect(env.appUrl).toBe("http://localhost:3000");
     expect(env.SEED_DEMO).toBe("auto");
     expect(env.WS_MAX_MESSAGES_PER_SECOND).toBe(200);
+    expect(env.SESSION_IDLE_MINUTES).toBe(60);
+    expect(env.TRUST_PROXY).toBe("false");
   });
 
   it.each([
@@ -25,6 +27,10 @@ describe("environment validation", () => {
     [{ WS_MAX_MESSAGE_BYTES: "10" }, /WS_MAX_MESSAGE_BYTES/],
     [{ S3_BUCKET: "media" }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required/],
     [{ S3_ENDPOINT: "not a url" }, /S3_ENDPOINT/],
+    [{ SESSION_IDLE_MINUTES: "0" }, /SESSION_IDLE_MINUTES: must be at least 1 minute/],
+    [{ SESSION_IDLE_MINUTES: "soon" }, /SESSION_IDLE_MINUTES: must be a whole number/],
+    [{ SESSION_IDLE_MINUTES: "99999" }, /SESSION_IDLE_MINUTES: must be at most/],
+    [{ TRUST_PROXY: "yes" }, /TRUST_PROXY: must be true or false/],
   ])("refuses %o with a message naming the variable", (bad, message) => {
     expect(() => parseEnv({ ...base, ...bad })).toThrow(EnvError);
     expect(() => parseEnv({ ...base, ...bad })).toThrow(message);

@@ -43,6 +43,13 @@ const ZEnv = z.object({
     .int("must be a whole number of bytes")
     .min(1024, "must be at least 1024 bytes")
     .default(200 * 1024 * 1024),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number({ error: "must be a whole number of minutes, e.g. 60" })
+    .int("must be a whole number of minutes, e.g. 60")
+    .min(1, "must be at least 1 minute")
+    .max(10_080, "must be at most 10080 minutes (7 days)")
+    .default(60),
+  TRUST_PROXY: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
 });
 
 export type Env = z.infer<typeof ZEnv> & {

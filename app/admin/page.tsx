@@ -1,5 +1,6 @@
 import { TopBar } from "~/app/_components/top-bar";
 import { CreateShowForm } from "~/app/admin/create-show-form";
+import { UserAccounts } from "~/app/admin/user-accounts";
 import { pageCaller } from "~/server/caller";
 
 export const dynamic = "force-dynamic";
@@ -21,6 +22,7 @@ export default async function AdminPage() {
               admin does not let you into a show: you see its content only if its producer adds you.
             </p>
             <CreateShowForm />
+            <UserAccounts selfId={user.id} />
           </>
         ) : (
           <p role="alert" className="error">

@@ -1,3 +1,4 @@
+import { describeSignInError } from "~/server/auth/signin-error";
 import { SignInForm } from "./sign-in-form";
 
 export default async function SignInPage({
@@ -10,10 +11,7 @@ export default async function SignInPage({
   return (
     <main className="centered">
       <h1>Sign in to Shotboard</h1>
-      <SignInForm
-        callbackUrl={callbackUrl}
-        initialError={params.error ? "Sign-in failed. Check your email and password." : null}
-      />
+      <SignInForm callbackUrl={callbackUrl} initialError={describeSignInError(params.error)} />
     </main>
   );
 }

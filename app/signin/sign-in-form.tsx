@@ -2,6 +2,7 @@
 
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
+import { describeSignInError } from "~/server/auth/signin-error";
 
 export function SignInForm({
   callbackUrl,
@@ -25,7 +26,7 @@ export function SignInForm({
         redirect: false,
       });
       if (!result || result.error) {
-        setError("Wrong email or password. Check both and try again.");
+        setError(describeSignInError(result?.error ?? "CredentialsSignin"));
         return;
       }
       window.location.assign(callbackUrl);

@@ -5,7 +5,11 @@ import { users } from "~/db/schema";
 import { env } from "~/server/env";
 
 export type SessionUser = { id: string; email: string; name: string; isStudioAdmin: boolean };
-export type Session = { user: SessionUser };
+/** `version`: the user's session version the token was issued for (live connections keep it). */
+export type Session = { user: SessionUser; version?: number };
+
+/** However active, a session ends this long after sign-in. */
+export const SESSION_MAX_AGE_MS = 12 * 60 * 60 * 1000;
 
 export const SESSION_COOKIE_NAMES = ["__Secure-next-auth.session-token", "next-auth.session-token"];
 
@@ -56,6 +60,8 @@ export async function readSession(
   }
   const userId = typeof claims?.uid === "string" ? claims.uid : null;
   if (!userId || !/^[0-9a-f-]{36}$/.test(userId)) return null;
+  // decode() already refused an expired token (idle: SESSION_IDLE_MINUTES since last renewal).
+  if (typeof claims?.authAt === "number" && Date.now() - claims.authAt > SESSION_MAX_AGE_MS) return null;
   const [user] = await inScope(db, { userId }, (tx) =>
     tx
       .select()
@@ -64,5 +70,8 @@ export async function readSession(
       .limit(1),
   );
   if (!user || user.sessionVersion !== claims?.sv) return null;
-  return { user: { id: user.id, email: user.email, name: user.name, isStudioAdmin: user.isStudioAdmin } };
+  return {
+    user: { id: user.id, email: user.email, name: user.name, isStudioAdmin: user.isStudioAdmin },
+    version: user.sessionVersion,
+  };
 }

@@ -11,6 +11,8 @@ export type UpgradeVerdict =
   | {
       ok: true;
       user: SessionUser;
+      /** The session version the connection was opened with; bumping it closes the connection. */
+      sessionVersion: number | undefined;
       doc: DocRef;
       role: ShowRole;
       readOnly: boolean;
@@ -65,6 +67,7 @@ export async function authorizeUpgrade(
   return {
     ok: true,
     user: session.user,
+    sessionVersion: session.version,
     doc,
     role: access.role,
     readOnly: isReadOnly(doc, access.show, access.role),

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { WebSocket, WebSocketServer } from "ws";
 import { type Database, inScope } from "~/db/client";
-import { memberships, shows } from "~/db/schema";
+import { memberships, shows, users } from "~/db/schema";
 import { can } from "~/server/auth/permissions";
 import { authorizeUpgrade, isReadOnly } from "~/server/realtime/authorize";
 import type { Bus } from "~/server/realtime/bus";
@@ -18,19 +18,23 @@ import {
   Room,
   type RoomNotes,
 } from "~/server/realtime/room";
-import { onShowAccessChanged } from "~/server/services/access-events";
+import { onShowAccessChanged, onUserSessionsEnded } from "~/server/services/access-events";
 import { materialiseNotes } from "~/server/services/notes";
 
 export const CLOSE = {
   /** Standard "Message Too Big": a frame over WS_MAX_MESSAGE_BYTES, refused before it is buffered. */
   messageTooBig: 1009,
   badMessage: 4400,
+  /** Signed out everywhere, disabled, or the session otherwise ended: sign in again. */
+  sessionEnded: 4401,
   accessEnded: 4403,
   /** Writes were dropped while read-only and it may write again: reconnect with a fresh copy. */
   staleCopy: 4409,
   tooManyMessages: 4429,
   shuttingDown: 4503,
 } as const;
+
+const SESSION_ENDED = "Your session has ended (signed out everywhere, or the account was disabled). Sign in again.";
 
 export type RealtimeOptions = {
   db: Database;
@@ -103,6 +107,8 @@ export function createRealtime(opts: RealtimeOptions) {
     told.set(conn, key);
     room.send(conn, encodeAccess(access));
   }
+  /** The session version each connection was opened with. */
+  const sessionVersions = new WeakMap<Conn, number | undefined>();
   const sink: NotesSink | null =
     opts.notes === undefined
       ? (ref, doc) => materialiseNotes(opts.db, { showId: ref.showId, versionId: ref.id }, doc)
@@ -153,7 +159,7 @@ export function createRealtime(opts: RealtimeOptions) {
       return refuse(socket, 503, "Service unavailable, try again shortly");
     }
     if (!verdict.ok) return refuse(socket, verdict.status, verdict.message);
-    const { user, doc, role, readOnly, showState } = verdict;
+    const { user, doc, role, readOnly, showState, sessionVersion } = verdict;
     wss.handleUpgrade(req, socket, head, (ws) => {
       const identity: Identity = { id: user.id, name: user.name, color: colorFor(user.id), role };
       const conn: Conn = {
@@ -163,6 +169,7 @@ export function createRealtime(opts: RealtimeOptions) {
         clientIds: new Set(),
         mayEditOthers: can(role, "editOthersAnnotations"),
       };
+      sessionVersions.set(conn, sessionVersion);
       const room = roomFor({ doc });
       let tokens = opts.maxMessagesPerSecond;
       let last = Date.now();
@@ -265,8 +272,35 @@ export function createRealtime(opts: RealtimeOptions) {
     }
   }
 
+  function endSessions(userId: string): void {
+    for (const room of rooms.values())
+      for (const conn of room.conns)
+        if (conn.identity.id === userId) closeConn(conn, CLOSE.sessionEnded, SESSION_ENDED);
+  }
+
+  /** Closes connections whose user was disabled or signed out everywhere (on any node). */
+  async function checkSessions(): Promise<void> {
+    const conns = [...rooms.values()].flatMap((room) => [...room.conns]);
+    const ids = [...new Set(conns.map((c) => c.identity.id))];
+    if (ids.length === 0) return;
+    const rows = await inScope(opts.db, {}, (tx) =>
+      tx
+        .select({ id: users.id, version: users.sessionVersion })
+        .from(users)
+        .where(and(inArray(users.id, ids), isNull(users.disabledAt))),
+    );
+    const live = new Map(rows.map((r) => [r.id, r.version]));
+    for (const conn of conns) {
+      const version = sessionVersions.get(conn);
+      const current = live.get(conn.identity.id);
+      if (current === undefined || (version !== undefined && version !== current))
+        closeConn(conn, CLOSE.sessionEnded, SESSION_ENDED);
+    }
+  }
+
   /** Re-checks every open connection (periodically, and what other nodes changed). */
   async function sweep(): Promise<void> {
+    await checkSessions();
     const showIds = new Set([...rooms.values()].map((room) => room.ref.showId));
     for (const showId of showIds) await checkShow(showId);
   }
@@ -275,6 +309,7 @@ export function createRealtime(opts: RealtimeOptions) {
   const stopListening = onShowAccessChanged((showId) => {
     checkShow(showId).catch((error) => log("access re-check failed", error));
   });
+  const stopSessionListening = onUserSessionsEnded(endSessions);
 
   let sweeping = false;
   const sweepTimer = setInterval(() => {
@@ -295,6 +330,7 @@ export function createRealtime(opts: RealtimeOptions) {
     async close(): Promise<void> {
       clearInterval(sweepTimer);
       stopListening();
+      stopSessionListening();
       for (const room of rooms.values())
         for (const conn of room.conns) closeConn(conn, CLOSE.shuttingDown, "Server restarting");
       await Promise.all([...rooms.values()].map((r) => r.flush()));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createShow } from "~/server/services/admin";
+import { listUsers, setUserDisabled } from "~/server/services/sessions";
 import { protectedProcedure, router } from "~/server/trpc";
 
 export const ZCreateShowInput = z.object({
@@ -24,9 +25,17 @@ export const ZCreateShowInput = z.object({
 });
 export type TCreateShowInput = z.infer<typeof ZCreateShowInput>;
 
+export const ZSetUserDisabledInput = z.object({ userId: z.uuid(), disabled: z.boolean() });
+export type TSetUserDisabledInput = z.infer<typeof ZSetUserDisabledInput>;
+
 /** Studio administration: creating shows. Not show-scoped; the admin flag is checked in the service. */
 export const adminRouter = router({
   createShow: protectedProcedure
     .input(ZCreateShowInput)
     .mutation(({ ctx, input }) => createShow(ctx.db, ctx.session.user, input)),
+  users: protectedProcedure.query(({ ctx }) => listUsers(ctx.db, ctx.session.user)),
+  /** Disabling ends every session of the account at once, open live boards included. */
+  setUserDisabled: protectedProcedure
+    .input(ZSetUserDisabledInput)
+    .mutation(({ ctx, input }) => setUserDisabled(ctx.db, ctx.session.user, input)),
 });

@@ -290,6 +290,32 @@ const GLOBAL: Record<string, () => Promise<void>> = {
       expect(visible(missing)).toBe(NOT_FOUND);
     }
   },
+  "session.signOutEverywhere": async () => {
+    // Acts on the caller's own account only: nothing of any show goes in or comes out.
+    const out = await call(callers.get("nomad")!, "session.signOutEverywhere", undefined);
+    expect(out).toEqual({ ok: true, value: { ok: true } });
+  },
+  "admin.users": async () => {
+    expect(await call(callers.get("sam")!, "admin.users", undefined)).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
+    // Accounts are studio-wide, not show content: the list names people, never shows.
+    const list = await call(callers.get("admin")!, "admin.users", undefined);
+    expect(list.ok).toBe(true);
+    const text = JSON.stringify(list);
+    for (const s of ["Tidewater", "tidewater", "KELP", B.id]) expect(text).not.toContain(s);
+  },
+  "admin.setUserDisabled": async () => {
+    const input = { userId: t.seed.users.nomad!, disabled: true };
+    expect(await call(callers.get("sam")!, "admin.setUserDisabled", input)).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
+    const done = await call(callers.get("admin")!, "admin.setUserDisabled", input);
+    expectNoSecretsOfB(done, "admin.setUserDisabled");
+    await call(callers.get("admin")!, "admin.setUserDisabled", { ...input, disabled: false });
+  },
   "admin.createShow": async () => {
     // Not an admin: refused. An admin creating a show gets no content of any show from it.
     const input = { slug: "probe-show", title: "Probe", codeName: null, producerEmail: "sam@shotboard.test" };

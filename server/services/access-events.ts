@@ -30,3 +30,29 @@ export function onShowAccessChanged(listener: Listener): () => void {
   listeners().add(listener);
   return () => listeners().delete(listener);
 }
+
+type UserListener = (userId: string) => void;
+
+const globalForUsers = globalThis as unknown as { __shotboardSessionListeners?: Set<UserListener> };
+
+function userListeners(): Set<UserListener> {
+  globalForUsers.__shotboardSessionListeners ??= new Set();
+  return globalForUsers.__shotboardSessionListeners;
+}
+
+/** Every session of `userId` just ended (signed out everywhere, disabled): live connections close at once. */
+export function userSessionsEnded(userId: string): void {
+  for (const listener of userListeners()) {
+    try {
+      listener(userId);
+    } catch (error) {
+      console.error("[access] session listener failed", error);
+    }
+  }
+}
+
+/** Returns the function that stops listening. */
+export function onUserSessionsEnded(listener: UserListener): () => void {
+  userListeners().add(listener);
+  return () => userListeners().delete(listener);
+}

@@ -23,9 +23,9 @@ export type CreatedShow = {
 };
 
 /** The studio admin flag manages shows; it never opens a show's content (that needs a membership). */
-export function requireStudioAdmin(user: SessionUser): void {
+export function requireStudioAdmin(user: SessionUser, what = "create shows"): void {
   if (!user.isStudioAdmin) {
-    throw new AppError("FORBIDDEN", "Only a studio admin can create shows. Ask your studio admin.");
+    throw new AppError("FORBIDDEN", `Only a studio admin can ${what}. Ask your studio admin.`);
   }
 }
 
