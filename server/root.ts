@@ -3,6 +3,7 @@ import { auditRouter } from "~/server/routers/audit";
 import { boardRouter } from "~/server/routers/board";
 import { creditsRouter } from "~/server/routers/credits";
 import { memberRouter } from "~/server/routers/member";
+import { notesRouter } from "~/server/routers/notes";
 import { sessionRouter } from "~/server/routers/session";
 import { showRouter } from "~/server/routers/show";
 import { versionRouter } from "~/server/routers/version";
@@ -16,6 +17,7 @@ export const appRouter = router({
   audit: auditRouter,
   credits: creditsRouter,
   member: memberRouter,
+  notes: notesRouter,
   admin: adminRouter,
 });
 

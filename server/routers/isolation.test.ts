@@ -14,7 +14,7 @@ import { eq, sql } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { memberships, shows, users } from "~/db/schema";
+import { memberships, notes, shows, users, versions } from "~/db/schema";
 import { readSession } from "~/server/auth/session";
 import { createContextInner } from "~/server/context";
 import { env } from "~/server/env";
@@ -315,6 +315,32 @@ const GLOBAL: Record<string, () => Promise<void>> = {
     const done = await call(callers.get("admin")!, "admin.setUserDisabled", input);
     expectNoSecretsOfB(done, "admin.setUserDisabled");
     await call(callers.get("admin")!, "admin.setUserDisabled", { ...input, disabled: false });
+  },
+  "notes.mine": async () => {
+    // A note in show B on B's version that mentions every outsider: none of them may see it.
+    const [version] = await t.db.db.select().from(versions).where(eq(versions.showId, B.id)).limit(1);
+    const mentioned = OUTSIDERS.map((key) => t.seed.users[key]!);
+    await t.db.db.insert(notes).values({
+      showId: B.id,
+      versionId: version!.id,
+      id: "isolation-probe-note",
+      kind: "comment",
+      frameNumber: 1001,
+      authorId: bexId,
+      authorName: "Bex Tidewater-Only",
+      text: "KELP only for Tidewater",
+      mentions: mentioned,
+      createdAt: new Date(),
+    });
+    try {
+      for (const key of OUTSIDERS) {
+        const mine = await callers.get(key)!.notes.mine();
+        expect(mine.some((n) => n.id === "isolation-probe-note")).toBe(false);
+        expectNoSecretsOfB({ ok: true, value: mine }, `notes.mine as ${key}`);
+      }
+    } finally {
+      await t.db.db.delete(notes).where(eq(notes.id, "isolation-probe-note"));
+    }
   },
   "admin.createShow": async () => {
     // Not an admin: refused. An admin creating a show gets no content of any show from it.

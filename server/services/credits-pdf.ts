@@ -6,7 +6,7 @@ const MARGIN = 40;
 const LINE = 13;
 
 /** The standard PDF fonts speak WinAnsi only: anything else prints as "?" rather than failing. */
-function winAnsi(text: string): string {
+export function winAnsi(text: string): string {
   return text.replace(/[^\x20-\x7e\xa0-\xff]/g, "?");
 }
 

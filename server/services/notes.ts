@@ -1,11 +1,24 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import { type Annotation, annotationsOf } from "~/app/_lib/annotations";
 import { threadsOf } from "~/app/_lib/comments";
 import { type Database, inScope, type Queryable } from "~/db/client";
-import { type Note, notes, users, yjsUpdates } from "~/db/schema";
+import {
+  boardItems,
+  boards,
+  memberships,
+  type Note,
+  notes,
+  shots,
+  users,
+  versions,
+  yjsUpdates,
+} from "~/db/schema";
 import { docName } from "~/server/realtime/doc-name";
 import { canonicalJson } from "~/server/services/audit-hash";
+import { getBoard } from "~/server/services/boards";
+import { listMyShows } from "~/server/services/shows";
+import type { FrameInfo } from "~/server/services/versions";
 
 export type NoteInput = typeof notes.$inferInsert;
 type VersionRef = { showId: string; versionId: string };
@@ -186,4 +199,146 @@ export async function refreshNotesFromStore(tx: Queryable, where: VersionRef): P
   } finally {
     doc.destroy();
   }
+}
+
+export type MyNote = {
+  showSlug: string;
+  showTitle: string;
+  versionId: string;
+  versionNumber: number;
+  shotCode: string;
+  /** A board whose playlist holds the version (the newest session), if any. */
+  boardId: string | null;
+  id: string;
+  kind: string;
+  frameNumber: number;
+  authorName: string;
+  text: string;
+  parentId: string | null;
+  resolved: boolean;
+  createdAt: Date;
+  /** Why it is in the list: it is on the user's own version, and/or it mentions them. */
+  onMyVersion: boolean;
+  mentionsMe: boolean;
+};
+
+export const MY_NOTES_LIMIT = 300;
+
+/**
+ * "My notes": every note on versions the user submitted, and every note that @mentions them,
+ * newest first, across the shows where they hold a live membership. Each show is read in its
+ * own transaction scoped to that show (row-level security), never across shows at once.
+ */
+export async function listMyNotes(
+  db: Database,
+  input: { userId: string; limit?: number },
+): Promise<MyNote[]> {
+  const limit = Math.min(input.limit ?? MY_NOTES_LIMIT, MY_NOTES_LIMIT);
+  const memberOf = await listMyShows(db, input.userId);
+  const perShow = await Promise.all(
+    memberOf.map((show) =>
+      inScope(db, { showId: show.id, userId: input.userId }, async (tx) => {
+        const onMine = eq(versions.submittedBy, input.userId);
+        const mentionsMe = sql<boolean>`${notes.mentions} @> ${JSON.stringify([input.userId])}::jsonb`;
+        const rows = await tx
+          .select({
+            versionId: notes.versionId,
+            versionNumber: versions.number,
+            shotCode: shots.code,
+            id: notes.id,
+            kind: notes.kind,
+            frameNumber: notes.frameNumber,
+            authorName: notes.authorName,
+            text: notes.text,
+            parentId: notes.parentId,
+            resolved: notes.resolved,
+            createdAt: notes.createdAt,
+            onMyVersion: sql<boolean>`${versions.submittedBy} is not distinct from ${input.userId}::uuid`,
+            mentionsMe,
+          })
+          .from(notes)
+          .innerJoin(versions, and(eq(versions.id, notes.versionId), eq(versions.showId, show.id)))
+          .innerJoin(shots, and(eq(shots.id, versions.shotId), eq(shots.showId, show.id)))
+          .where(and(eq(notes.showId, show.id), or(onMine, mentionsMe)))
+          .orderBy(desc(notes.createdAt), asc(notes.id))
+          .limit(limit);
+        const versionIds = [...new Set(rows.map((r) => r.versionId))];
+        const boardOf = new Map<string, string>();
+        if (versionIds.length > 0) {
+          const placed = await tx
+            .select({ versionId: boardItems.versionId, boardId: boards.id })
+            .from(boardItems)
+            .innerJoin(boards, and(eq(boards.id, boardItems.boardId), eq(boards.showId, show.id)))
+            .where(and(eq(boardItems.showId, show.id), inArray(boardItems.versionId, versionIds)))
+            .orderBy(desc(boards.sessionDate), asc(boards.id));
+          for (const p of placed) if (!boardOf.has(p.versionId)) boardOf.set(p.versionId, p.boardId);
+        }
+        return rows.map(
+          (r): MyNote => ({
+            ...r,
+            showSlug: show.slug,
+            showTitle: show.title,
+            boardId: boardOf.get(r.versionId) ?? null,
+            onMyVersion: r.onMyVersion === true,
+            mentionsMe: r.mentionsMe === true,
+          }),
+        );
+      }),
+    ),
+  );
+  return perShow
+    .flat()
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+    .slice(0, limit);
+}
+
+export type BoardNotes = {
+  board: { id: string; title: string; sessionDate: string };
+  /** Names of the people the notes mention, by user id. */
+  people: Record<string, string>;
+  versions: {
+    id: string;
+    number: number;
+    shotCode: string;
+    frames: FrameInfo[];
+    /** Oldest first. */
+    notes: Note[];
+  }[];
+};
+
+/**
+ * A board's notes for export, version by version in playlist order. Each version's notes are
+ * first brought up to date with everything persisted, so an export made right after a change
+ * includes it.
+ */
+export async function boardNotes(
+  tx: Queryable,
+  where: { showId: string; boardId: string },
+): Promise<BoardNotes> {
+  const board = await getBoard(tx, where);
+  const out: BoardNotes["versions"] = [];
+  for (const v of board.playlist) {
+    const ref = { showId: where.showId, versionId: v.id };
+    await refreshNotesFromStore(tx, ref);
+    const rows = await tx
+      .select()
+      .from(notes)
+      .where(and(eq(notes.showId, where.showId), eq(notes.versionId, v.id)))
+      .orderBy(asc(notes.frameNumber), asc(notes.createdAt), asc(notes.id));
+    out.push({ id: v.id, number: v.number, shotCode: v.shot.code, frames: v.frames, notes: rows });
+  }
+  const mentioned = [...new Set(out.flatMap((v) => v.notes.flatMap((n) => n.mentions)))];
+  const people: Record<string, string> = {};
+  if (mentioned.length > 0)
+    for (const u of await tx
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.showId, where.showId)))
+      .where(inArray(users.id, mentioned)))
+      people[u.id] = u.name;
+  return {
+    board: { id: board.id, title: board.title, sessionDate: board.sessionDate },
+    people,
+    versions: out,
+  };
 }

@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { boardNotes, listMyNotes } from "~/server/services/notes";
+import { protectedProcedure, router, showProcedure } from "~/server/trpc";
+
+export const ZBoardNotesInput = z.object({ boardId: z.uuid() });
+
+export const notesRouter = router({
+  /**
+   * Every note on the caller's versions and every note mentioning them, newest first, across
+   * the shows where they hold a live membership (each read under that show's scope).
+   */
+  mine: protectedProcedure.query(({ ctx }) => listMyNotes(ctx.db, { userId: ctx.session.user.id })),
+
+  /** A board's notes, version by version, for the CSV and PDF exports. */
+  board: showProcedure("view")
+    .input(ZBoardNotesInput)
+    .query(({ ctx, input }) =>
+      ctx.scoped((tx) => boardNotes(tx, { showId: ctx.show.id, boardId: input.boardId })),
+    ),
+});
