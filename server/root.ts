@@ -4,8 +4,10 @@ import { boardRouter } from "~/server/routers/board";
 import { creditsRouter } from "~/server/routers/credits";
 import { memberRouter } from "~/server/routers/member";
 import { notesRouter } from "~/server/routers/notes";
+import { provenanceRouter } from "~/server/routers/provenance";
 import { sessionRouter } from "~/server/routers/session";
 import { showRouter } from "~/server/routers/show";
+import { talentRouter } from "~/server/routers/talent";
 import { versionRouter } from "~/server/routers/version";
 import { createCallerFactory, router } from "~/server/trpc";
 
@@ -19,6 +21,8 @@ export const appRouter = router({
   member: memberRouter,
   notes: notesRouter,
   admin: adminRouter,
+  provenance: provenanceRouter,
+  talent: talentRouter,
 });
 
 export type AppRouter = typeof appRouter;

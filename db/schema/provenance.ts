@@ -18,10 +18,14 @@ import { users } from "./users";
 
 export const guild = pgEnum("guild", ["WGA", "SAG-AFTRA", "TAG/IATSE", "none"]);
 
-/** An input to a generated version: another version of the show, or an uploaded reference. */
+/**
+ * An input to a generated version: another version of the same show, media of the show by its
+ * hash, or an outside reference (a described asset, optionally with a URL).
+ */
 export type InputAsset =
   | { kind: "version"; versionId: string; label?: string }
-  | { kind: "media"; sha256: string; label?: string };
+  | { kind: "media"; sha256: string; label?: string }
+  | { kind: "reference"; label: string; url?: string };
 
 /**
  * What was read from the files themselves (generator parameters in PNG text chunks / EXIF, XMP,

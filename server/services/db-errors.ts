@@ -42,3 +42,15 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   }
   return false;
 }
+
+/**
+ * True when the database refused a change because the version is signed off (the triggers of
+ * migration 0005 raise SQLSTATE 55000, object_not_in_prerequisite_state).
+ */
+export function isSignedOffChange(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === "55000") return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -17,6 +17,7 @@ export const DIGITAL_SOURCE_TYPES = [
   { code: "positiveFilm", label: "Scanned positive film" },
   { code: "print", label: "Scanned print" },
   { code: "humanEdits", label: "Human edits of another source" },
+  { code: "minorHumanEdits", label: "Minor human edits of another source" },
   { code: "compositeCapture", label: "Composite of captures" },
   { code: "composite", label: "Composite" },
   { code: "digitalArt", label: "Digital art (human-made with software)" },
