@@ -12,6 +12,7 @@ import { LockedBanner } from "~/app/_components/locked-banner";
 import { NotesExport } from "~/app/_components/notes-export";
 import { PresenceList, usePresence } from "~/app/_components/presence";
 import { type FollowMode, PresenterBar, useBoardSession } from "~/app/_components/presenter-bar";
+import { ProvenancePanel } from "~/app/_components/provenance-panel";
 import { StatusBadge } from "~/app/_components/status-badge";
 import { Transport } from "~/app/_components/transport";
 import { useTRPC, useTRPCClient } from "~/app/_components/trpc";
@@ -502,6 +503,12 @@ export function ReviewBoard({
       <aside className="side">
         <PresenceList peers={presence} selfId={user.id} />
         <DecisionPanel show={liveShow} version={version} />
+        <ProvenancePanel
+          key={version.id}
+          show={liveShow}
+          versionId={version.id}
+          defaultOpen={board === null}
+        />
         <CommentThreads
           threads={shownThreads}
           numbers={numbers}
