@@ -22,7 +22,7 @@ function save(blob: Blob, filename: string) {
 export function NotesExport({ slug, boardId }: { slug: string; boardId: string }) {
   const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const base = `/shows/${slug}/boards/${boardId}/notes`;
+  const base = `/shows/${slug}/boards/${boardId}/notes/export`;
 
   const exportPdf = async () => {
     setError(null);
