@@ -7,6 +7,7 @@ import { notesRouter } from "~/server/routers/notes";
 import { provenanceRouter } from "~/server/routers/provenance";
 import { sessionRouter } from "~/server/routers/session";
 import { showRouter } from "~/server/routers/show";
+import { tokenRouter } from "~/server/routers/token";
 import { talentRouter } from "~/server/routers/talent";
 import { versionRouter } from "~/server/routers/version";
 import { createCallerFactory, router } from "~/server/trpc";
@@ -21,6 +22,7 @@ export const appRouter = router({
   member: memberRouter,
   notes: notesRouter,
   admin: adminRouter,
+  token: tokenRouter,
   provenance: provenanceRouter,
   talent: talentRouter,
 });

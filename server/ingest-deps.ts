@@ -1,0 +1,12 @@
+import { getDb } from "~/db/client";
+import { env } from "~/server/env";
+import type { IngestDeps } from "~/server/ingest-http";
+import { mediaStoreFromEnv } from "~/server/storage/from-env";
+
+/** The running app's database, media store and limits, for the ingest routes. */
+export const appIngestDeps: IngestDeps = {
+  db: getDb,
+  store: () => mediaStoreFromEnv(env()),
+  maxFileBytes: () => env().MAX_UPLOAD_BYTES,
+  appOrigin: () => env().appOrigin,
+};
