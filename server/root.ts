@@ -7,8 +7,8 @@ import { notesRouter } from "~/server/routers/notes";
 import { provenanceRouter } from "~/server/routers/provenance";
 import { sessionRouter } from "~/server/routers/session";
 import { showRouter } from "~/server/routers/show";
-import { tokenRouter } from "~/server/routers/token";
 import { talentRouter } from "~/server/routers/talent";
+import { tokenRouter } from "~/server/routers/token";
 import { versionRouter } from "~/server/routers/version";
 import { createCallerFactory, router } from "~/server/trpc";
 
