@@ -7,6 +7,7 @@ import { can, isWrite, PERMISSION_LABELS, type Permission } from "~/server/auth/
 import type { Context } from "~/server/context";
 import { AppError, type AppErrorCode, notFound } from "~/server/errors";
 import { isDatabaseUnavailable } from "~/server/services/db-errors";
+import { findUnstorableText, isDataException } from "~/server/services/input-guard";
 import { loadShowAccess } from "~/server/services/shows";
 
 const TRPC_CODE: Record<AppErrorCode, TRPCError["code"]> = {
@@ -39,7 +40,14 @@ const t = initTRPC.context<Context>().create({
 });
 
 /** Domain errors become tRPC errors here, and only here. */
-const mapErrors = t.middleware(async ({ next }) => {
+const mapErrors = t.middleware(async ({ next, getRawInput }) => {
+  const unstorable = findUnstorableText(await getRawInput().catch(() => undefined));
+  if (unstorable) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `${unstorable} contains a character Shotboard cannot store (a NUL character or broken Unicode). Remove it and try again.`,
+    });
+  }
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
@@ -50,6 +58,14 @@ const mapErrors = t.middleware(async ({ next }) => {
       throw new TRPCError({
         code: "SERVICE_UNAVAILABLE",
         message: "The database is unavailable right now. Nothing was saved; try again in a moment.",
+        cause,
+      });
+    }
+    if (isDataException(cause)) {
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message:
+          "A value is out of range or malformed for what it describes. Nothing was saved; correct it and try again.",
         cause,
       });
     }
