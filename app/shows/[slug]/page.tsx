@@ -4,6 +4,7 @@ import { StatusBadge } from "~/app/_components/status-badge";
 import { TopBar } from "~/app/_components/top-bar";
 import { GovernanceLinks } from "~/app/shows/[slug]/governance-links";
 import { ShowAdminBar } from "~/app/shows/[slug]/show-admin-bar";
+import { UploadVersion } from "~/app/shows/[slug]/upload-version";
 import { orNotFound, pageCaller } from "~/server/caller";
 
 export const dynamic = "force-dynamic";
@@ -41,6 +42,9 @@ export default async function ShowPage({ params }: { params: Promise<{ slug: str
             ))}
           </ul>
         </section>
+        {show.permissions.includes("upload") && show.state === "active" && shots.length ? (
+          <UploadVersion slug={show.slug} shots={shots.map((s) => ({ id: s.id, code: s.code }))} />
+        ) : null}
         <section>
           <h2>Shots</h2>
           <ul className="shot-grid">

@@ -10,7 +10,7 @@ import type { AppRouter } from "~/server/root";
 
 type ShowInfo = inferRouterOutputs<AppRouter>["show"]["bySlug"];
 
-/** Producer tools on the show page: the members page, and locking or unlocking the show. */
+/** Producer tools on the show page: the members and pipeline-token pages, and locking or unlocking the show. */
 export function ShowAdminBar({ show }: { show: ShowInfo }) {
   const canManage = show.permissions.includes("manageMembers");
   const canLock = show.permissions.includes("lockShow");
@@ -20,6 +20,11 @@ export function ShowAdminBar({ show }: { show: ShowInfo }) {
       {canManage ? (
         <Link href={`/shows/${show.slug}/members`} className="button">
           Members
+        </Link>
+      ) : null}
+      {canManage ? (
+        <Link href={`/shows/${show.slug}/tokens`} className="button">
+          Pipeline tokens
         </Link>
       ) : null}
       {canLock && show.state !== "archived" ? <LockToggle show={show} /> : null}
