@@ -36,16 +36,24 @@ export function ReviewBoard({
   board,
   playlist,
   initialFrame,
+  initialVersionId,
 }: {
   show: ShowInfo;
   user: User;
   board: { id: string; title: string; presenterId?: string | null } | null;
   playlist: VersionDetail[];
   initialFrame?: number;
+  /** Opens the board on this version of its playlist (e.g. a link from My notes). */
+  initialVersionId?: string;
 }) {
   const trpc = useTRPC();
   const trpcClient = useTRPCClient();
-  const [index, setIndex] = useState(0);
+  const [index, setIndex] = useState(() =>
+    Math.max(
+      0,
+      playlist.findIndex((v) => v.id === initialVersionId),
+    ),
+  );
   const version = playlist[index];
   const [frameIndex, setFrameIndex] = useState(() =>
     Math.max(0, version?.frames.findIndex((f) => f.frameNumber === initialFrame) ?? 0),

@@ -10,6 +10,7 @@ export function TopBar({ userName, children }: { userName?: string; children?: R
       <nav className="crumbs">{children}</nav>
       {userName ? (
         <div className="who">
+          <Link href="/notes">My notes</Link>
           <span data-testid="signed-in-as">{userName}</span>
           <Link href="/signout">Sign out</Link>
         </div>

@@ -4,11 +4,20 @@ import { orNotFound, pageCaller } from "~/server/caller";
 
 export const dynamic = "force-dynamic";
 
-export default async function BoardPage({ params }: { params: Promise<{ slug: string; boardId: string }> }) {
+export default async function BoardPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string; boardId: string }>;
+  /** `?version=<id>&frame=<n>` opens the board on that version and frame (links from My notes). */
+  searchParams: Promise<{ version?: string; frame?: string }>;
+}) {
   const { slug, boardId } = await params;
+  const { version, frame } = await searchParams;
   const { caller, user } = await pageCaller(`/shows/${slug}/boards/${boardId}`);
   const show = await orNotFound(caller.show.bySlug({ slug }));
   const board = await orNotFound(caller.board.get({ showId: show.id, boardId }));
+  const frameNumber = frame !== undefined && /^\d{1,9}$/.test(frame) ? Number(frame) : undefined;
   return (
     <>
       <TopBar userName={user.name}>
@@ -19,6 +28,8 @@ export default async function BoardPage({ params }: { params: Promise<{ slug: st
         user={user}
         board={{ id: board.id, title: board.title, presenterId: board.presenterId }}
         playlist={board.playlist}
+        initialVersionId={version}
+        initialFrame={frameNumber}
       />
     </>
   );

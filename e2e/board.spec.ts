@@ -1,0 +1,298 @@
+import { readFile } from "node:fs/promises";
+import type { Page } from "@playwright/test";
+import {
+  decodePDFRawStream,
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  type PDFPage,
+  PDFRawStream,
+} from "pdf-lib";
+import sharp from "sharp";
+import { expect, openBoard, test, userPage } from "./fixtures";
+
+/** Moves the pointer over the frame in normalised coordinates (0–1). */
+async function at(page: Page, x: number, y: number) {
+  const box = (await page.getByTestId("frame-surface").boundingBox())!;
+  return { x: box.x + box.width * x, y: box.y + box.height * y };
+}
+
+async function drag(page: Page, from: [number, number], to: [number, number], steps = 6) {
+  const a = await at(page, ...from);
+  const b = await at(page, ...to);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  for (let i = 1; i <= steps; i++)
+    await page.mouse.move(a.x + ((b.x - a.x) * i) / steps, a.y + ((b.y - a.y) * i) / steps);
+  await page.mouse.up();
+}
+
+async function tool(page: Page, name: string) {
+  await page
+    .getByRole("toolbar", { name: "Drawing tools" })
+    .getByRole("button", { name, exact: true })
+    .click();
+}
+
+/** Both pages on the same version (playlist position) and frame (steps from the first). */
+async function goTo(pages: Page[], item: number, steps: number) {
+  for (const p of pages) {
+    await p.getByTestId(`playlist-item-${item}`).click();
+    await expect(p.getByTestId("frame-number")).toHaveText("1001");
+    for (let i = 0; i < steps; i++) await p.keyboard.press("ArrowRight");
+    await expect(p.getByTestId("frame-number")).toHaveText(String(1001 + steps));
+  }
+}
+
+test.describe("live review board", () => {
+  // Several signed-in browsers on a shared machine: generous, but every wait is on an event.
+  test.describe.configure({ timeout: 180_000 });
+
+  test("every tool draws live for the other person; undo only undoes one's own", async ({ browser, app }) => {
+    const dana = await userPage(browser, app, "dana");
+    const ari = await userPage(browser, app, "ari");
+    const url = await openBoard(dana, app, "moonfall");
+    await ari.goto(url);
+    await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+    await goTo([dana, ari], 0, 1);
+
+    await tool(ari, "Pen");
+    await drag(ari, [0.1, 0.1], [0.3, 0.2]);
+    await expect(dana.getByTestId("stroke")).toHaveCount(1);
+
+    await tool(ari, "Arrow");
+    await drag(ari, [0.1, 0.5], [0.3, 0.6]);
+    await expect(dana.getByTestId("shape-arrow")).toHaveCount(1);
+
+    await tool(ari, "Rectangle");
+    await drag(ari, [0.5, 0.1], [0.7, 0.3]);
+    await expect(dana.getByTestId("shape-rect")).toHaveCount(1);
+
+    await tool(ari, "Ellipse");
+    await drag(ari, [0.5, 0.5], [0.7, 0.7]);
+    await expect(dana.getByTestId("shape-ellipse")).toHaveCount(1);
+
+    await tool(ari, "Text");
+    const t = await at(ari, 0.1, 0.8);
+    await ari.mouse.click(t.x, t.y);
+    await ari.getByLabel("Annotation text").fill("Hold this pose");
+    await ari.getByRole("button", { name: "Place" }).click();
+    await expect(dana.getByTestId("shape-text")).toHaveText("Hold this pose");
+
+    // Eraser: removes one's own rectangle (a drag across its edge).
+    await tool(ari, "Eraser");
+    await drag(ari, [0.48, 0.2], [0.52, 0.2], 4);
+    await expect(dana.getByTestId("shape-rect")).toHaveCount(0);
+    await expect(ari.getByTestId("shape-rect")).toHaveCount(0);
+
+    // Dana draws too; each person's undo takes back only their own last change.
+    await tool(dana, "Pen");
+    await drag(dana, [0.8, 0.1], [0.9, 0.3]);
+    await expect(ari.getByTestId("stroke")).toHaveCount(2);
+    await ari.getByRole("button", { name: "Undo", exact: true }).click(); // the erase
+    await expect(dana.getByTestId("shape-rect")).toHaveCount(1);
+    await ari.getByRole("button", { name: "Undo", exact: true }).click(); // the text
+    await expect(dana.getByTestId("shape-text")).toHaveCount(0);
+    await expect(dana.getByTestId("stroke")).toHaveCount(2);
+    await expect(dana.locator('[data-testid="stroke"][data-author="Dana Okafor"]')).toHaveCount(1);
+    await dana.keyboard.press("Control+z");
+    await expect(ari.getByTestId("stroke")).toHaveCount(1);
+    await expect(ari.locator('[data-testid="stroke"][data-author="Ari Lindqvist"]')).toHaveCount(1);
+    await expect(ari.getByTestId("shape-arrow")).toHaveCount(1);
+  });
+
+  test("the presenter drives, followers follow; one breaks away and jumps back", async ({ browser, app }) => {
+    const dana = await userPage(browser, app, "dana");
+    const sam = await userPage(browser, app, "sam");
+    const rex = await userPage(browser, app, "rex");
+    const url = await openBoard(dana, app, "moonfall");
+    for (const p of [sam, rex]) {
+      await p.goto(url);
+      await expect(p.getByTestId("connection")).toHaveText(/live/i);
+    }
+    await dana.getByTestId("presenter-status").getByRole("button", { name: "Present" }).click();
+    await expect(dana.getByTestId("presenter-status")).toContainText("You are presenting");
+    for (const p of [sam, rex])
+      await expect(p.getByTestId("presenter-status")).toContainText("Following Dana Okafor");
+
+    await dana.getByTestId("playlist-item-2").click();
+    await dana.keyboard.press("ArrowRight");
+    await dana.keyboard.press("ArrowRight");
+    for (const p of [sam, rex]) {
+      await expect(p.getByTestId("frame-number")).toHaveText("1003");
+      await expect(p.getByTestId("playlist-item-2")).toHaveClass(/active/);
+    }
+
+    // Rex breaks away to look around; Sam keeps following.
+    await rex.getByRole("button", { name: "Break away" }).click();
+    await expect(rex.getByTestId("presenter-status")).toContainText("Looking around on your own");
+    await rex.keyboard.press("ArrowLeft");
+    await expect(rex.getByTestId("frame-number")).toHaveText("1002");
+    await dana.keyboard.press("ArrowRight");
+    await expect(sam.getByTestId("frame-number")).toHaveText("1004");
+    await expect(rex.getByTestId("frame-number")).toHaveText("1002");
+    await expect(dana.getByTestId("presence")).toContainText("looking around");
+
+    await rex.getByRole("button", { name: "Jump back" }).click();
+    await expect(rex.getByTestId("presenter-status")).toContainText("Following Dana Okafor");
+    await expect(rex.getByTestId("frame-number")).toHaveText("1004");
+
+    // Zoom travels too; stopping hands everyone their own view back.
+    await dana.getByRole("button", { name: "Zoom in" }).click();
+    await expect(sam.getByTestId("frame-surface")).toHaveAttribute("data-zoom", "1.25");
+    await dana.getByRole("button", { name: "Zoom out" }).click();
+    await expect(sam.getByTestId("frame-surface")).toHaveAttribute("data-zoom", "1");
+    await dana.getByRole("button", { name: "Stop presenting" }).click();
+    for (const p of [sam, rex])
+      await expect(p.getByTestId("presenter-status")).toContainText("Everyone looks around on their own");
+  });
+
+  test("edits made offline are kept and merge on reconnect", async ({ browser, app }) => {
+    const dana = await userPage(browser, app, "dana");
+    const ari = await userPage(browser, app, "ari");
+    const url = await openBoard(dana, app, "moonfall");
+    await ari.goto(url);
+    await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+    await goTo([dana, ari], 4, 1);
+
+    await ari.context().setOffline(true);
+    await expect(ari.getByTestId("connection")).toHaveText(/offline/i);
+    await tool(ari, "Rectangle");
+    await drag(ari, [0.2, 0.2], [0.4, 0.4]);
+    await expect(ari.getByTestId("shape-rect")).toHaveCount(1);
+    await tool(dana, "Ellipse");
+    await drag(dana, [0.6, 0.6], [0.8, 0.8]);
+    await expect(ari.getByTestId("shape-ellipse")).toHaveCount(0);
+    await expect(dana.getByTestId("shape-rect")).toHaveCount(0);
+
+    await ari.context().setOffline(false);
+    await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+    for (const p of [dana, ari]) {
+      await expect(p.getByTestId("shape-rect")).toHaveCount(1);
+      await expect(p.getByTestId("shape-ellipse")).toHaveCount(1);
+    }
+  });
+
+  test("compare modes render both versions: side by side, wipe, difference", async ({ browser, app }) => {
+    const ari = await userPage(browser, app, "ari");
+    await openBoard(ari, app, "moonfall");
+    await ari.getByTestId("playlist-item-1").click();
+    const loaded = async (testId: string) =>
+      expect
+        .poll(() =>
+          ari.getByTestId(testId).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth),
+        )
+        .toBeGreaterThan(0);
+
+    await ari.getByLabel("Compare mode").selectOption("side");
+    await expect(ari.getByTestId("compare-view")).toHaveAttribute("data-mode", "side");
+    await loaded("compare-a");
+    await loaded("compare-b");
+    await expect(ari.getByTestId("compare-b")).toHaveAttribute("alt", /SQ010_SH0010 v1/);
+
+    await ari.getByLabel("Compare mode").selectOption("wipe");
+    await expect(ari.getByTestId("compare-view")).toHaveAttribute("data-mode", "wipe");
+    await ari.getByLabel("Wipe position").fill("25");
+    await expect(ari.locator(".compare-top")).toHaveAttribute("style", /inset\(0(px)? 0(px)? 0(px)? 25%\)/);
+    await loaded("compare-b");
+
+    await ari.getByLabel("Compare mode").selectOption("difference");
+    await expect(ari.getByTestId("compare-view")).toHaveAttribute("data-mode", "difference");
+    await expect(ari.locator(".compare-top")).toHaveCSS("mix-blend-mode", "difference");
+    await loaded("compare-a");
+
+    await ari.getByLabel("Compare mode").selectOption("off");
+    await expect(ari.getByTestId("frame-surface")).toBeVisible();
+  });
+
+  test("PDF and CSV exports hold the drawn frame and its comment; My notes lists the mention", async ({
+    browser,
+    app,
+  }) => {
+    const dana = await userPage(browser, app, "dana");
+    const url = await openBoard(dana, app, "moonfall");
+    await goTo([dana], 3, 0);
+    await tool(dana, "Rectangle");
+    await dana.getByRole("button", { name: "Colour #7cff6b" }).click();
+    await dana.getByRole("button", { name: "Bold line" }).click();
+    await drag(dana, [0.1, 0.2], [0.5, 0.8]);
+    await expect(dana.getByTestId("shape-rect")).toHaveCount(1);
+    await tool(dana, "Comment");
+    const c = await at(dana, 0.75, 0.3);
+    await dana.mouse.click(c.x, c.y);
+    await dana.getByLabel("Comment text").fill("Export me: warmer sky @Sam Reyes please");
+    await dana.getByRole("button", { name: "Add" }).click();
+    await expect(dana.getByTestId("comments")).toContainText("Export me: warmer sky");
+
+    const [pdfDownload] = await Promise.all([
+      dana.waitForEvent("download"),
+      dana.getByRole("button", { name: "Export PDF" }).click(),
+    ]);
+    expect(pdfDownload.suggestedFilename()).toMatch(/^moonfall-.*-notes\.pdf$/);
+    const pdf = await PDFDocument.load(await readFile((await pdfDownload.path())!));
+    const text = Buffer.from("Export me: warmer sky", "latin1").toString("hex").toUpperCase();
+    const page = pdf.getPages().find((p) => pageText(pdf, p).includes(text));
+    expect(page, "a page with the comment").toBeDefined();
+    const xobjects = page!.node.Resources()!.lookup(PDFName.of("XObject"), PDFDict);
+    const images = xobjects
+      .values()
+      .map((ref) => pdf.context.lookup(ref))
+      .filter(
+        (o): o is PDFRawStream =>
+          o instanceof PDFRawStream && o.dict.get(PDFName.of("Subtype")) === PDFName.of("Image"),
+      );
+    expect(images).toHaveLength(1);
+    // The rectangle is burned into the frame: its left edge is green.
+    const { data, info } = await sharp(Buffer.from(images[0]!.contents))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const o =
+      (Math.round(0.5 * (info.height - 1)) * info.width + Math.round(0.1 * (info.width - 1))) * info.channels;
+    expect(data[o + 1]!).toBeGreaterThan(180);
+    expect(data[o]!).toBeLessThan(170);
+    expect(data[o + 2]!).toBeLessThan(150);
+
+    const [csvDownload] = await Promise.all([
+      dana.waitForEvent("download"),
+      dana.getByRole("link", { name: "Export CSV" }).click(),
+    ]);
+    const csv = await readFile((await csvDownload.path())!, "utf8");
+    expect(csv).toContain("Export me: warmer sky @Sam Reyes please");
+    expect(csv).toMatch(/,rect,Dana Okafor,/);
+
+    // Not a member of the show: the export answers like a board that does not exist.
+    const nomad = await userPage(browser, app, "nomad");
+    const refused = await nomad.request.get(`${url}/notes/export?format=pdf`);
+    expect(refused.status()).toBe(404);
+
+    // Sam was mentioned: the note is in his notes, and its link opens the board on that frame.
+    const sam = await userPage(browser, app, "sam");
+    await sam.getByRole("link", { name: "My notes" }).click();
+    await expect(sam.getByRole("heading", { name: "My notes" })).toBeVisible();
+    await expect(async () => {
+      await sam.reload();
+      await expect(sam.getByTestId("my-note").filter({ hasText: "Export me" })).toBeVisible({
+        timeout: 1000,
+      });
+    }).toPass();
+    const note = sam.getByTestId("my-note").filter({ hasText: "Export me" });
+    await expect(note).toContainText("mentions you");
+    await note.getByRole("link", { name: "Open on the board" }).click();
+    await expect(sam.getByTestId("playlist-item-3")).toHaveClass(/active/);
+    await expect(sam.getByTestId("frame-number")).toHaveText("1001");
+    await expect(sam.getByTestId("comment-pin")).toHaveCount(1);
+  });
+});
+
+/** The decoded content streams of a page, as text (pdf-lib writes text as hex of WinAnsi bytes). */
+function pageText(pdf: PDFDocument, page: PDFPage): string {
+  const contents = page.node.Contents();
+  const list =
+    contents instanceof PDFArray ? contents.asArray().map((r) => pdf.context.lookup(r)) : [contents];
+  return list
+    .filter((s): s is PDFRawStream => s instanceof PDFRawStream)
+    .map((s) => Buffer.from(decodePDFRawStream(s).decode()).toString("latin1"))
+    .join("\n")
+    .toUpperCase();
+}
