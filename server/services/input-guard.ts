@@ -4,9 +4,11 @@
  * replacement character, changing what the user typed). Returns the path of the first such
  * string in a raw tRPC input, or null.
  */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export function findUnstorableText(value: unknown, path = "input", depth = 0): string | null {
   if (depth > 64) return null; // deeper than any schema: zod refuses it by shape
-  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed() ? path : null;
+  if (typeof value === "string") return value.includes("\u0000") || LONE_SURROGATE.test(value) ? path : null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = findUnstorableText(value[i], `${path}[${i}]`, depth + 1);

@@ -37,6 +37,11 @@ server.listen(config.PORT, "127.0.0.1", () => {
 });
 process.on("message", (msg) => {
   if (msg === "rss") process.send?.({ rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed });
+  // After a full GC (with --expose-gc), so heap growth means retained memory, not garbage.
+  if (msg === "rss-gc") {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed });
+  }
 });
 const stop = async () => {
   server.close();

@@ -1,0 +1,74 @@
+/**
+ * Soak: 200 light Yjs editors (default) on one live node for N minutes, with editors leaving
+ * and joining all the time. Prints, every 10 s, the node's memory (RSS, heap) and the stroke
+ * latency (p50 / p99, sender to other editors) next to the first interval as the baseline,
+ * then the heap after GC at the start and the end and the error count.
+ *
+ *   npm run bench:soak                               # 200 editors, 3 minutes
+ *   npm run bench:soak -- --clients 100 --minutes 1  # or SOAK_CLIENTS / SOAK_MINUTES
+ *
+ * Needs PostgreSQL (SOAK_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres):
+ * a database is created for the run and dropped after it.
+ */
+import { parseArgs } from "node:util";
+import { seededDatabase } from "~/server/testing/db";
+import { runSoak, type SoakInterval } from "~/server/testing/soak";
+import { soakTargets } from "~/server/testing/soak-setup";
+import { startLiveNode } from "~/server/testing/spawn-node";
+
+const { values } = parseArgs({
+  options: { clients: { type: "string" }, minutes: { type: "string" } },
+  allowPositionals: true,
+});
+const clients = Number(values.clients ?? process.env.SOAK_CLIENTS ?? 200);
+const minutes = Number(values.minutes ?? process.env.SOAK_MINUTES ?? 3);
+const SECRET = "soak-secret-soak-secret-soak-secret-0123456";
+const ORIGIN = "http://localhost:3000";
+
+process.env.TEST_DATABASE_URL ??=
+  process.env.SOAK_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const t = await seededDatabase({ frames: 1 });
+const node = await startLiveNode({
+  databaseUrl: t.db.url!,
+  secret: SECRET,
+  origin: ORIGIN,
+  env: { WS_MAX_MESSAGES_PER_SECOND: "200" },
+});
+try {
+  const { users, docs } = await soakTargets(t, SECRET);
+  console.log(
+    `soak: ${clients} editors on ${docs.length} documents for ${minutes} min (stroke every ~4 s each, 2 %/s churn)\n`,
+  );
+  const pad = (v: unknown, n: number) => String(v ?? "–").padStart(n);
+  console.log(
+    `${pad("t (s)", 6)} ${pad("editors", 8)} ${pad("RSS MB", 8)} ${pad("heap MB", 8)} ${pad("strokes", 8)} ${pad("recv", 8)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("joins", 6)} ${pad("leaves", 6)} ${pad("errors", 6)}`,
+  );
+  let baseline: SoakInterval | undefined;
+  const result = await runSoak({
+    baseUrl: `ws://127.0.0.1:${node.port}/yjs/`,
+    origin: ORIGIN,
+    docs,
+    users,
+    clients,
+    durationMs: minutes * 60_000,
+    memory: node.memory,
+    onInterval: (r) => {
+      baseline ??= r;
+      console.log(
+        `${pad(r.t, 6)} ${pad(r.clients, 8)} ${pad(r.rssMb, 8)} ${pad(r.heapMb, 8)} ${pad(r.edits, 8)} ${pad(r.received, 8)} ${pad(r.p50, 7)} ${pad(r.p99, 7)} ${pad(r.joins, 6)} ${pad(r.leaves, 6)} ${pad(r.errors, 6)}`,
+      );
+    },
+  });
+  const last = result.intervals.at(-1);
+  console.log(`
+baseline (first interval): RSS ${baseline?.rssMb} MB, heap ${baseline?.heapMb} MB, p50 ${baseline?.p50} ms, p99 ${baseline?.p99} ms
+last interval:             RSS ${last?.rssMb} MB, heap ${last?.heapMb} MB, p50 ${last?.p50} ms, p99 ${last?.p99} ms
+heap after GC:             ${result.heapStartMb} MB after warm-up -> ${result.heapEndMb} MB at the end
+whole run:                 ${result.edits} strokes, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.errors.length} errors`);
+  for (const e of result.errors.slice(0, 10)) console.log(`  error: ${e}`);
+  if (/\[realtime\]/.test(node.output())) console.log(`node logged:\n${node.output()}`);
+  process.exitCode = result.errors.length > 0 ? 1 : 0;
+} finally {
+  await node.kill("SIGTERM");
+  await t.dispose();
+}

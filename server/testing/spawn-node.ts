@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from "node:child_process";
+
+/** A live node (server/testing/realtime-node.ts) in its own process, as a deployment runs it. */
+export type LiveNode = {
+  port: number;
+  child: ChildProcess;
+  exited: Promise<void>;
+  /** Everything it printed (stdout and stderr). */
+  output: () => string;
+  /** RSS and heap; after a full GC with `gc: true`. */
+  memory: (opts?: { gc?: boolean }) => Promise<{ rss: number; heap: number }>;
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+};
+
+export function startLiveNode(opts: {
+  databaseUrl: string;
+  secret: string;
+  origin: string;
+  port?: number;
+  env?: Record<string, string>;
+}): Promise<LiveNode> {
+  const child = spawn(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", "server/testing/realtime-node.ts"],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: opts.databaseUrl,
+        AUTH_SECRET: opts.secret,
+        PORT: String(opts.port ?? 0),
+        REALTIME_ORIGIN: opts.origin,
+        REDIS_URL: "",
+        ...opts.env,
+      },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let output = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`live node did not start:\n${output}`)), 60_000);
+    const onExit = (code: number | null) => reject(new Error(`live node exited with ${code}:\n${output}`));
+    child.once("exit", onExit);
+    child.stdout!.on("data", (d: Buffer) => {
+      output += d.toString();
+      const m = /ready (\d+)/.exec(output);
+      if (!m) return;
+      clearTimeout(timer);
+      child.off("exit", onExit);
+      resolve({
+        port: Number(m[1]),
+        child,
+        exited,
+        output: () => output,
+        memory: ({ gc = false } = {}) =>
+          new Promise((res) => {
+            child.once("message", (msg) => res(msg as { rss: number; heap: number }));
+            child.send(gc ? "rss-gc" : "rss");
+          }),
+        kill: async (signal = "SIGKILL") => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          await exited;
+        },
+      });
+    });
+  });
+}
