@@ -271,10 +271,16 @@ function ProvenanceBody({ show, view, frozen }: { show: ShowInfo; view: View; fr
           <InputAssets
             view={view}
             show={show}
+            editable={editable}
             assets={draft.inputAssets}
             onChange={(a) => set("inputAssets", a)}
           />
-          <Likenesses view={view} talentIds={draft.talentIds} onChange={(ids) => set("talentIds", ids)} />
+          <Likenesses
+            view={view}
+            editable={editable}
+            talentIds={draft.talentIds}
+            onChange={(ids) => set("talentIds", ids)}
+          />
           {editable ? (
             <div className="decision-buttons">
               <button type="submit">{save.isPending ? "Saving…" : "Save provenance"}</button>
@@ -310,18 +316,16 @@ function assetKey(a: InputAsset): string {
 function InputAssets({
   view,
   show,
+  editable,
   assets,
   onChange,
 }: {
   view: View;
   show: ShowInfo;
+  editable: boolean;
   assets: InputAsset[];
   onChange: (assets: InputAsset[]) => void;
 }) {
-  const id = useId();
-  const [pick, setPick] = useState("");
-  const [label, setLabel] = useState("");
-  const [url, setUrl] = useState("");
   const versionName = (versionId: string) => {
     const v = view.versionOptions.find((o) => o.versionId === versionId);
     return v ? `${v.shotCode} v${v.number}` : "a version no longer in this show";
@@ -347,17 +351,39 @@ function InputAssets({
               <span className="mono">media {a.sha256.slice(0, 12)}…</span>
             )}
             {a.kind !== "reference" && a.label ? <span className="muted small"> ({a.label})</span> : null}{" "}
-            <button
-              type="button"
-              className="link"
-              aria-label={`Remove input ${i + 1}`}
-              onClick={() => onChange(assets.filter((_, j) => j !== i))}
-            >
-              remove
-            </button>
+            {editable ? (
+              <button
+                type="button"
+                className="link"
+                aria-label={`Remove input ${i + 1}`}
+                onClick={() => onChange(assets.filter((_, j) => j !== i))}
+              >
+                remove
+              </button>
+            ) : null}
           </li>
         ))}
       </ul>
+      {editable ? <AddInputControls view={view} assets={assets} onChange={onChange} /> : null}
+    </div>
+  );
+}
+
+function AddInputControls({
+  view,
+  assets,
+  onChange,
+}: {
+  view: View;
+  assets: InputAsset[];
+  onChange: (assets: InputAsset[]) => void;
+}) {
+  const id = useId();
+  const [pick, setPick] = useState("");
+  const [label, setLabel] = useState("");
+  const [url, setUrl] = useState("");
+  return (
+    <>
       <div className="row">
         <label htmlFor={`${id}-version`} className="sr-only">
           Add a version of this show as input
@@ -410,16 +436,18 @@ function InputAssets({
           Add reference
         </button>
       </div>
-    </div>
+    </>
   );
 }
 
 function Likenesses({
   view,
+  editable,
   talentIds,
   onChange,
 }: {
   view: View;
+  editable: boolean;
   talentIds: string[];
   onChange: (ids: string[]) => void;
 }) {
@@ -427,32 +455,36 @@ function Likenesses({
   return (
     <div className="likenesses">
       <span className="small muted">Likenesses used</span>
-      {view.talentOptions.length === 0 ? (
+      {!editable && talentIds.length === 0 ? (
+        <p className="muted small">None recorded.</p>
+      ) : view.talentOptions.length === 0 ? (
         <p className="muted small">The show's talent registry is empty (producers keep it).</p>
       ) : (
         <ul>
-          {view.talentOptions.map((t) => (
-            <li key={t.id}>
-              <label className="check">
-                <input
-                  type="checkbox"
-                  checked={talentIds.includes(t.id)}
-                  onChange={(e) =>
-                    onChange(e.target.checked ? [...talentIds, t.id] : talentIds.filter((x) => x !== t.id))
-                  }
-                />{" "}
-                {t.name}
-                {t.guild !== "none" ? <span className="muted small"> · {t.guild}</span> : null}
-                {covered.has(t.id) ? (
-                  covered.get(t.id) ? (
-                    <span className="ok small"> · consent active</span>
-                  ) : (
-                    <span className="bad small"> · no active consent</span>
-                  )
-                ) : null}
-              </label>
-            </li>
-          ))}
+          {view.talentOptions
+            .filter((t) => editable || talentIds.includes(t.id))
+            .map((t) => (
+              <li key={t.id}>
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={talentIds.includes(t.id)}
+                    onChange={(e) =>
+                      onChange(e.target.checked ? [...talentIds, t.id] : talentIds.filter((x) => x !== t.id))
+                    }
+                  />{" "}
+                  {t.name}
+                  {t.guild !== "none" ? <span className="muted small"> · {t.guild}</span> : null}
+                  {covered.has(t.id) ? (
+                    covered.get(t.id) ? (
+                      <span className="ok small"> · consent active</span>
+                    ) : (
+                      <span className="bad small"> · no active consent</span>
+                    )
+                  ) : null}
+                </label>
+              </li>
+            ))}
         </ul>
       )}
     </div>

@@ -473,15 +473,17 @@ export function parseA1111(raw: string): Generated | null {
   }
   if (paramsAt < 0 && !prompt) return null;
   const version = parameters.Version;
+  const { Seed: seed, Model: model, "Model hash": modelHash, ...rest } = parameters;
   return {
     source: "png:parameters",
     tool: version?.startsWith("f") ? "Forge" : "Automatic1111 / Forge",
     prompt: text(prompt, MAX_PROMPT),
     negativePrompt: text(negative, MAX_PROMPT),
-    seed: parameters.Seed,
-    model: parameters.Model,
-    modelVersion: parameters["Model hash"],
-    parameters,
+    seed,
+    model,
+    modelVersion: modelHash,
+    // Seed, model and its hash have fields of their own.
+    parameters: rest,
   };
 }
 
