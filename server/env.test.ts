@@ -12,6 +12,7 @@ describe("environment validation", () => {
     expect(env.appUrl).toBe("http://localhost:3000");
     expect(env.SEED_DEMO).toBe("auto");
     expect(env.WS_MAX_MESSAGES_PER_SECOND).toBe(200);
+    expect(env.MAX_UPLOAD_BYTES).toBe(200 * 1024 * 1024);
     expect(env.SESSION_IDLE_MINUTES).toBe(60);
     expect(env.TRUST_PROXY).toBe("false");
   });
@@ -25,6 +26,8 @@ describe("environment validation", () => {
     [{ AUTH_SECRET: "short" }, /AUTH_SECRET: must be at least 32/],
     [{ SEED_DEMO: "yes" }, /SEED_DEMO/],
     [{ WS_MAX_MESSAGE_BYTES: "10" }, /WS_MAX_MESSAGE_BYTES/],
+    [{ MAX_UPLOAD_BYTES: "lots" }, /MAX_UPLOAD_BYTES: must be a number of bytes/],
+    [{ MAX_UPLOAD_BYTES: "10" }, /MAX_UPLOAD_BYTES: must be at least 1024 bytes/],
     [{ S3_BUCKET: "media" }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required/],
     [{ S3_ENDPOINT: "not a url" }, /S3_ENDPOINT/],
     [{ SESSION_IDLE_MINUTES: "0" }, /SESSION_IDLE_MINUTES: must be at least 1 minute/],
