@@ -325,16 +325,21 @@ describe("browser upload route", () => {
     return `/shows/moonfall/shots/${shots.find((s) => s.code === "SQ010_SH0030")!.id}/upload`;
   };
 
-  it("creates a version for an artist of the show", async () => {
-    const seq = await pngSequence(3, { prefix: "sh0030", seed: 50 });
-    const res = await post(await shotPath(), form({}, seq), { cookie: await cookieFor("ari"), origin: base });
+  // DESIGN.md: directors, supervisors and artists upload (permission "upload").
+  it.each([
+    ["a director", "dana", 70],
+    ["a supervisor", "sam", 71],
+    ["an artist", "ari", 72],
+  ])("creates a version for %s of the show", async (_who, user, seed) => {
+    const seq = await pngSequence(3, { prefix: "sh0030", seed });
+    const res = await post(await shotPath(), form({}, seq), { cookie: await cookieFor(user), origin: base });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ created: true, frames: 3 });
     const [v] = await t.db.db
       .select()
       .from(versions)
       .where(eq(versions.id, res.body.versionId as string));
-    expect(v).toMatchObject({ source: "upload", submittedBy: t.seed.users.ari });
+    expect(v).toMatchObject({ source: "upload", submittedBy: t.seed.users[user] });
   });
 
   it.each([
