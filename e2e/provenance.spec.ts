@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
@@ -200,6 +200,61 @@ test.describe("provenance panel", () => {
     // Now typed (saved by a person): no longer marked as coming from the file, which is still shown apart.
     await expect(form.getByText("from file")).toHaveCount(0);
     await expect(fromFile).toContainText("dreamshaper_8");
+  });
+});
+
+test.describe("metadata read on upload", () => {
+  test("a ComfyUI frame uploaded in the browser pre-fills the new version's provenance", async ({
+    browser,
+    app,
+  }) => {
+    const graph = {
+      "3": {
+        class_type: "KSampler",
+        inputs: {
+          seed: 8675309,
+          steps: 30,
+          cfg: 5.5,
+          positive: ["6", 0],
+          negative: ["7", 0],
+          model: ["4", 0],
+        },
+      },
+      "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: "sdxl_base_1.0.safetensors" } },
+      "6": { class_type: "CLIPTextEncode", inputs: { text: "Mira looks up at the cracked moon" } },
+      "7": { class_type: "CLIPTextEncode", inputs: { text: "text, watermark" } },
+    };
+    const png = await sharp({ create: { width: 480, height: 270, channels: 3, background: "#456" } })
+      .png()
+      .toBuffer();
+    const dir = mkdtempSync(path.join(tmpdir(), "shotboard-e2e-comfy-"));
+    const file = path.join(dir, "sh0020.1001.png");
+    writeFileSync(
+      file,
+      withPngChunks(png, [{ kind: "tEXt", keyword: "prompt", text: JSON.stringify(graph) }]),
+    );
+    try {
+      const ari = await userPage(browser, app, "ari");
+      await ari.goto(`${app.url}/shows/moonfall`);
+      const upload = ari.getByRole("region", { name: "Upload new version" });
+      await upload.getByLabel("Shot").selectOption({ label: "SQ010_SH0020" });
+      await upload.getByLabel("Choose files").setInputFiles([file]);
+      await upload.getByRole("button", { name: "Upload 1 file" }).click();
+      await expect(upload.getByRole("status")).toContainText("Created version 3 (1 frame");
+      await upload.getByRole("link", { name: "Open version 3" }).click();
+
+      const panel = ari.getByTestId("provenance-panel");
+      const form = panel.getByRole("form", { name: "Provenance" });
+      await expect(form.getByLabel(/^Model\b(?! version)/)).toHaveValue("sdxl_base_1.0.safetensors");
+      await expect(form.getByLabel(/^Seed/)).toHaveValue("8675309");
+      await expect(form.getByLabel(/^Prompt/)).toHaveValue("Mira looks up at the cracked moon");
+      await expect(form.getByLabel(/^Negative prompt/)).toHaveValue("text, watermark");
+      await expect(form.locator("label", { hasText: /^Seed/ }).getByText("from file")).toBeVisible();
+      await expect(panel.getByRole("region", { name: "Read from file" })).toContainText("Written by ComfyUI");
+      await ari.context().close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
