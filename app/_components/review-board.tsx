@@ -20,6 +20,7 @@ import { useAnnotationIndex, useUndo } from "~/app/_components/use-annotations";
 import { type LiveStatus, useLiveDoc } from "~/app/_components/use-live-doc";
 import { usePlaybackLoop, usePreload } from "~/app/_components/use-playback";
 import { type Comment, isShape, type Point, showsOn, WIDTHS } from "~/app/_lib/annotations";
+import { playableFrames } from "~/app/_lib/clip-frames";
 import { type Mentionable, threadsOf } from "~/app/_lib/comments";
 import { clampIndex, fullRange, normaliseRange, type Range, shuttle } from "~/app/_lib/playback";
 import { mayDraw, NO_ZOOM, writeSession, type Zoom } from "~/app/_lib/session";
@@ -99,7 +100,7 @@ export function ReviewBoard({
   const readOnly = showState !== "active" || !show.permissions.includes("annotate");
   const presenceSource = board ? boardLive.live : versionLive.live;
   const awareness = presenceSource?.provider.awareness ?? null;
-  const frames = version?.frames ?? [];
+  const frames = version ? playableFrames(version) : [];
   const count = frames.length;
   const frame = frames[frameIndex];
   const frameNumber = frame?.frameNumber ?? null;
@@ -192,7 +193,7 @@ export function ReviewBoard({
     onIndex: setFrameIndex,
     onEnded: () => setRate(0),
   });
-  usePreload(frames.map((f) => `/api/media/${show.id}/${f.sha256}?variant=proxy`));
+  usePreload(version?.clip ? [] : frames.map((f) => `/api/media/${show.id}/${f.sha256}?variant=proxy`));
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: lookAround reads the latest follow state
   const seek = useCallback(
@@ -464,6 +465,7 @@ export function ReviewBoard({
             frameNumber={frameNumber}
             frame={frame}
             frames={frames}
+            clip={version.clip}
             shapes={shapes}
             comments={pinned}
             pins={pins}

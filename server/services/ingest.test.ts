@@ -5,6 +5,7 @@ import { AppError } from "~/server/errors";
 import { frameNumberOf } from "~/server/services/frame-sequence";
 import { type IngestFile, type IngestInput, IngestRefusal, ingestVersion } from "~/server/services/ingest";
 import { sha256, sniffClip } from "~/server/services/media";
+import { getVersion } from "~/server/services/versions";
 import { LocalMediaStore } from "~/server/storage/media-store";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 import { fakeMp4, fakeWebm, pngClaiming, pngFrame, pngSequence } from "~/server/testing/frames";
@@ -200,6 +201,13 @@ describe("ingestVersion", () => {
     expect(
       (await store.get(`sha256/${sha256(bytes).slice(0, 2)}/${sha256(bytes)}/original`))?.equals(bytes),
     ).toBe(true);
+    const detail = await getVersion(t.db.db, { showId, versionId: result.versionId });
+    expect(detail.frames).toEqual([]);
+    expect(detail.clip).toEqual({
+      sha256: sha256(bytes),
+      frameStart: detail.shot.frameStart,
+      fps: detail.shot.fps,
+    });
     expect(await ingest({ files: [{ name: "take.bin", bytes }] })).toEqual({ ...result, created: false });
   });
 

@@ -195,6 +195,19 @@ describe("provenance", () => {
 
     const before = await row(v[2]!);
     const events = (await audit()).length;
+    // v0 → v1 → v2: making v2 an input of v0 would close a loop.
+    expect(
+      await failure(
+        ari.provenance.update({
+          showId,
+          versionId: v[0]!,
+          changes: { inputAssets: [{ kind: "version", versionId: v[2]! }] },
+        }),
+      ),
+    ).toEqual({
+      code: "BAD_REQUEST",
+      message: "One of these inputs was itself made from this version: the lineage would go round in a loop.",
+    });
     const foreign = await failure(
       ari.provenance.update({
         showId,

@@ -185,6 +185,29 @@ async function ancestry(
   return steps;
 }
 
+/** Whether `target` is among the inputs of `from`, or of their inputs, and so on (a lineage loop). */
+async function reachesVersion(
+  tx: Queryable,
+  where: { showId: string; from: string[]; target: string },
+): Promise<boolean> {
+  const seen = new Set<string>();
+  let frontier = where.from;
+  for (let depth = 0; depth < 50 && frontier.length > 0 && seen.size < 2000; depth++) {
+    if (frontier.includes(where.target)) return true;
+    for (const id of frontier) seen.add(id);
+    const rows = await tx
+      .select({ inputAssets: provenance.inputAssets })
+      .from(provenance)
+      .where(and(eq(provenance.showId, where.showId), inArray(provenance.versionId, frontier)));
+    frontier = [
+      ...new Set(
+        rows.flatMap((r) => r.inputAssets.flatMap((a) => (a.kind === "version" ? [a.versionId] : []))),
+      ),
+    ].filter((id) => !seen.has(id));
+  }
+  return false;
+}
+
 /** Versions of the show that name this one among their inputs. */
 async function usedBy(tx: Queryable, where: { showId: string; versionId: string }): Promise<VersionLabel[]> {
   const rows = await tx
@@ -325,6 +348,12 @@ export async function updateProvenance(
   if (version.lockedAt) throw new AppError("CONFLICT", FROZEN_MESSAGE);
   if (refIds.includes(versionId)) {
     throw new AppError("BAD_REQUEST", "A version cannot be an input of itself.");
+  }
+  if (refIds.length > 0 && (await reachesVersion(tx, { showId, from: refIds, target: versionId }))) {
+    throw new AppError(
+      "BAD_REQUEST",
+      "One of these inputs was itself made from this version: the lineage would go round in a loop.",
+    );
   }
 
   const [current] = await tx

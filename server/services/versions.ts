@@ -22,6 +22,8 @@ export type VersionDetail = {
   submittedBy: string | null;
   shot: { id: string; code: string; frameStart: number; frameEnd: number; fps: number };
   frames: FrameInfo[];
+  /** A clip version: its media, played at the shot's fps from the shot's first frame. */
+  clip: { sha256: string; frameStart: number; fps: number } | null;
 };
 
 export async function getVersions(
@@ -61,6 +63,9 @@ export async function getVersions(
       fps: shot.fps,
     },
     frames: framesByVersion.get(version.id) ?? [],
+    clip: version.clipSha256
+      ? { sha256: version.clipSha256, frameStart: shot.frameStart, fps: shot.fps }
+      : null,
   }));
 }
 
