@@ -270,6 +270,41 @@ describe("XMP", () => {
   });
 });
 
+/** A minimal little-endian EXIF block (TIFF) whose Exif IFD holds one UserComment. */
+function exifWithUserComment(comment: Buffer): Buffer {
+  const ifd0 = Buffer.alloc(2 + 12 + 4);
+  ifd0.writeUInt16LE(1, 0);
+  ifd0.writeUInt16LE(0x8769, 2); // Exif IFD pointer
+  ifd0.writeUInt16LE(4, 4);
+  ifd0.writeUInt32LE(1, 6);
+  ifd0.writeUInt32LE(8 + ifd0.length, 10);
+  const exifIfd = Buffer.alloc(2 + 12 + 4);
+  exifIfd.writeUInt16LE(1, 0);
+  exifIfd.writeUInt16LE(0x9286, 2); // UserComment, UNDEFINED
+  exifIfd.writeUInt16LE(7, 4);
+  exifIfd.writeUInt32LE(comment.length, 6);
+  exifIfd.writeUInt32LE(8 + ifd0.length + exifIfd.length, 10);
+  const header = Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]);
+  return Buffer.concat([Buffer.from("Exif\0\0", "latin1"), header, ifd0, exifIfd, comment]);
+}
+
+describe("EXIF UserComment", () => {
+  it("reads Automatic1111's UNICODE (big-endian UTF-16) comment even in a little-endian TIFF", () => {
+    const comment = Buffer.concat([
+      Buffer.from("UNICODE\0", "latin1"),
+      Buffer.from(A1111, "utf16le").swap16(),
+    ]);
+    const meta = readEmbeddedMetadata(withJpegSegment(jpeg, 0xe1, exifWithUserComment(comment)));
+    expect(meta).toMatchObject({ source: "exif:UserComment", seed: "1234567890", model: "dreamshaper_8" });
+  });
+
+  it("reads a little-endian UTF-16 comment too", () => {
+    const comment = Buffer.concat([Buffer.from("UNICODE\0", "latin1"), Buffer.from(A1111, "utf16le")]);
+    const meta = readEmbeddedMetadata(withJpegSegment(jpeg, 0xe1, exifWithUserComment(comment)));
+    expect(meta.prompt).toBe("a lighthouse keeper on a cliff at dusk, volumetric fog, (film grain:1.2)");
+  });
+});
+
 describe("C2PA", () => {
   it("detects a manifest store in a PNG caBX chunk and reads its claim generator and actions, unverified", () => {
     const meta = readEmbeddedMetadata(

@@ -264,6 +264,24 @@ function contains(b: Uint8Array, ascii: string): boolean {
 
 // ---------------------------------------------------------------- EXIF (text fields only)
 
+/**
+ * The byte order of UTF-16 text in an EXIF UserComment: writers disagree (piexif, used by
+ * Automatic1111, always writes big-endian), so a BOM, then where the zero bytes of ASCII
+ * characters sit, decide; the TIFF byte order is the fallback.
+ */
+function utf16Order(b: Uint8Array, tiffLittleEndian: boolean): "utf16le" | "utf16be" {
+  if (b[0] === 0xfe && b[1] === 0xff) return "utf16be";
+  if (b[0] === 0xff && b[1] === 0xfe) return "utf16le";
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i + 1 < Math.min(b.length, 256); i += 2) {
+    if (b[i] === 0) evenZeros++;
+    if (b[i + 1] === 0) oddZeros++;
+  }
+  if (evenZeros !== oddZeros) return evenZeros > oddZeros ? "utf16be" : "utf16le";
+  return tiffLittleEndian ? "utf16le" : "utf16be";
+}
+
 const EXIF_TAGS: Record<number, string> = {
   270: "ImageDescription",
   305: "Software",
@@ -298,7 +316,7 @@ function readExif(tiff: Uint8Array, out: Map<string, string>) {
       let encoding: "latin1" | "utf8" | "utf16le" | "utf16be" = "utf8";
       if (tag === 0x9286 && value.length >= 8) {
         const head = decode(value.subarray(0, 8), "latin1");
-        if (head.startsWith("UNICODE")) encoding = le ? "utf16le" : "utf16be";
+        if (head.startsWith("UNICODE")) encoding = utf16Order(value.subarray(8), le);
         value = value.subarray(8);
       }
       const decoded =
