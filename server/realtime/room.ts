@@ -4,6 +4,7 @@ import type WebSocket from "ws";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
+import { ANNOTATIONS_KEY } from "~/app/_lib/annotations";
 import { annotationViolation } from "~/server/realtime/annotation-guard";
 import type { Bus, BusKind } from "~/server/realtime/bus";
 import type { DocRef } from "~/server/realtime/doc-name";
@@ -18,6 +19,7 @@ import {
   MESSAGE_SYNC,
   message,
 } from "~/server/realtime/protocol";
+import { noteIdsChangedBy } from "~/server/services/notes";
 
 export type Identity = { id: string; name: string; color: string; role: string };
 
@@ -36,8 +38,11 @@ export type Conn = {
   mayEditOthers?: boolean;
 };
 
-/** Materialises a version document into the notes table (server/services/notes.ts). */
-export type NotesSink = (ref: DocRef, doc: Y.Doc) => Promise<unknown>;
+/**
+ * Materialises a version document into the notes table (server/services/notes.ts): the
+ * annotation ids changed since the last run, or null for a full comparison.
+ */
+export type NotesSink = (ref: DocRef, doc: Y.Doc, changed: ReadonlySet<string> | null) => Promise<unknown>;
 export type RoomNotes = { sink: NotesSink; delayMs: number };
 
 export class ProtocolError extends Error {}
@@ -66,6 +71,8 @@ export class Room {
   private loaded: Promise<void>;
   /** Version rooms: the notes are brought up to date shortly after changes are persisted. */
   private readonly notes: DebouncedRun | null;
+  /** Annotation ids changed since the notes were last synced; null: compare everything. */
+  private notesChanged: Set<string> | null = null;
   destroyed = false;
 
   constructor(
@@ -79,8 +86,23 @@ export class Room {
     this.awareness.setLocalState(null);
     this.notes =
       notes && ref.kind === "version"
-        ? new DebouncedRun(() => notes.sink(this.ref, this.doc), notes.delayMs, onError)
+        ? new DebouncedRun(
+            () => {
+              const changed = this.notesChanged;
+              this.notesChanged = new Set();
+              return notes.sink(this.ref, this.doc, changed).catch((error) => {
+                this.notesChanged = null; // compare everything on the retry
+                throw error;
+              });
+            },
+            notes.delayMs,
+            onError,
+          )
         : null;
+    if (this.notes)
+      this.doc.getMap(ANNOTATIONS_KEY).observe((event) => {
+        if (this.notesChanged) for (const id of noteIdsChangedBy(event)) this.notesChanged.add(id);
+      });
     this.loaded = this.load();
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
       if (origin !== this && origin !== FROM_BUS) this.enqueue(update, origin);

@@ -111,7 +111,8 @@ export function createRealtime(opts: RealtimeOptions) {
   const sessionVersions = new WeakMap<Conn, number | undefined>();
   const sink: NotesSink | null =
     opts.notes === undefined
-      ? (ref, doc) => materialiseNotes(opts.db, { showId: ref.showId, versionId: ref.id }, doc)
+      ? (ref, doc, changed) =>
+          materialiseNotes(opts.db, { showId: ref.showId, versionId: ref.id }, doc, changed)
       : opts.notes;
   const notes: RoomNotes | null = sink ? { sink, delayMs: opts.notesDelayMs ?? 2000 } : null;
   const rooms = new Map<string, Room>();

@@ -12,6 +12,7 @@ import { env } from "~/server/env";
 import { docName } from "~/server/realtime/doc-name";
 import { postgresDocStore } from "~/server/realtime/persistence";
 import { createRealtime, type Realtime } from "~/server/realtime/server";
+import { materialiseNotes, noteIdsChangedBy } from "~/server/services/notes";
 import { annotatedFrames, notesCsv, notesPdf } from "~/server/services/notes-export";
 import { notesHash } from "~/server/services/signoff-snapshot";
 import { LocalMediaStore, mediaKeys } from "~/server/storage/media-store";
@@ -162,6 +163,36 @@ describe("notes materialised from the live documents", () => {
       interval: 50,
     });
     expect((await rowsOf(versionId)).find((r) => r.id === "r1")!.updatedAt).toEqual(before);
+  });
+
+  it("after a full pass only the changed annotations are written, and a full compare agrees", async () => {
+    const where = { showId: moonfall.id, versionId: moonfall.versionIds[3]! };
+    const doc = new Y.Doc();
+    const map = doc.getMap<Annotation>("annotations");
+    doc.transact(() => {
+      for (let i = 0; i < 2000; i++)
+        map.set(`n${i}`, {
+          ...base("ari", `n${i}`, 1001 + (i % 2), i),
+          kind: "comment",
+          x: 0.5,
+          y: 0.5,
+          text: `note ${i}`,
+        });
+    });
+    expect(await materialiseNotes(t.db.db, where, doc)).toEqual({ upserted: 2000, deleted: 0 });
+    const changed = new Set<string>();
+    map.observe((event) => {
+      for (const id of noteIdsChangedBy(event)) changed.add(id);
+    });
+    map.set("res", { ...base("sam", "res", 1001, 5000), kind: "resolution", parentId: "n7", resolved: true });
+    map.delete("n8");
+    expect([...changed].sort()).toEqual(["n7", "n8", "res"]);
+    // n7 is rewritten as resolved; n8 is deleted (and "res" is no note of its own).
+    expect(await materialiseNotes(t.db.db, where, doc, changed)).toEqual({ upserted: 1, deleted: 2 });
+    const rows = await rowsOf(where.versionId);
+    expect(rows).toHaveLength(1999);
+    expect(rows.find((r) => r.id === "n7")).toMatchObject({ resolved: true, data: { resolvedBy: "sam" } });
+    expect(await materialiseNotes(t.db.db, where, doc)).toEqual({ upserted: 0, deleted: 0 });
   });
 
   it("a sign-off binds notes persisted but not yet materialised (e.g. a node crashed before its debounce)", async () => {

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import { type Annotation, annotationsOf } from "~/app/_lib/annotations";
-import { threadsOf } from "~/app/_lib/comments";
+import { type Thread, threadsOf } from "~/app/_lib/comments";
 import { type Database, inScope, type Queryable } from "~/db/client";
 import {
   boardItems,
@@ -46,47 +46,103 @@ const time = (v: unknown) => {
   return new Date(Math.min(8.64e15, Math.max(0, Math.round(ms))));
 };
 
+const isEntry = (id: string, a: Annotation | undefined): a is Annotation =>
+  !!a &&
+  typeof a === "object" &&
+  a.id === id &&
+  id.length <= 200 &&
+  typeof a.frame === "number" &&
+  Number.isFinite(a.frame);
+
+function noteRow(a: Annotation, where: VersionRef, thread: Thread | undefined): NoteInput {
+  const record = a as unknown as Record<string, unknown>;
+  const data: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) if (!COMMON.has(k)) data[k] = v;
+  if (thread?.lastResolution) {
+    data.resolvedBy = thread.lastResolution.authorName;
+    data.resolvedAt = thread.lastResolution.createdAt;
+  }
+  return {
+    showId: where.showId,
+    versionId: where.versionId,
+    id: a.id,
+    kind: a.kind,
+    frameNumber: Math.trunc(a.frame),
+    authorId: typeof a.authorId === "string" && UUID.test(a.authorId) ? a.authorId : null,
+    authorName: str(a.authorName, 200),
+    text: str(record.text),
+    parentId: typeof record.parentId === "string" ? record.parentId.slice(0, 200) : null,
+    mentions: Array.isArray(record.mentions)
+      ? record.mentions.filter((m): m is string => typeof m === "string" && UUID.test(m)).slice(0, 100)
+      : [],
+    resolved: thread?.resolved ?? false,
+    data,
+    createdAt: time(a.createdAt),
+  };
+}
+
 /**
  * The notes of a version's document: one row per shape, comment and reply. A thread's
  * resolve/reopen entries are folded into its comment (`resolved`, and who did it in `data`).
  */
 export function notesOfDoc(doc: Y.Doc, where: VersionRef): NoteInput[] {
   const all: Annotation[] = [];
-  for (const [id, a] of annotationsOf(doc).entries()) {
-    if (a && typeof a === "object" && typeof a.frame === "number" && Number.isFinite(a.frame) && a.id === id)
-      all.push(a);
-  }
+  for (const [id, a] of annotationsOf(doc).entries()) if (isEntry(id, a)) all.push(a);
   const threads = threadsOf(all);
-  const rows: NoteInput[] = [];
-  for (const a of all) {
-    if (!NOTE_KINDS.has(a.kind)) continue;
-    const record = a as unknown as Record<string, unknown>;
-    const data: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(record)) if (!COMMON.has(k)) data[k] = v;
-    const thread = a.kind === "comment" ? threads.get(a.id) : undefined;
-    if (thread?.lastResolution) {
-      data.resolvedBy = thread.lastResolution.authorName;
-      data.resolvedAt = thread.lastResolution.createdAt;
+  return all
+    .filter((a) => NOTE_KINDS.has(a.kind))
+    .map((a) => noteRow(a, where, a.kind === "comment" ? threads.get(a.id) : undefined));
+}
+
+const resolutionParent = (v: unknown) => {
+  const r = v as { kind?: unknown; parentId?: unknown } | null | undefined;
+  return r && r.kind === "resolution" && typeof r.parentId === "string" ? r.parentId : null;
+};
+
+/** The note ids an annotations-map change touches: its keys, and the threads a resolution is about. */
+export function noteIdsChangedBy<T>(event: Y.YMapEvent<T>): string[] {
+  const map = event.target as Y.Map<T>;
+  const ids: string[] = [];
+  for (const [key, change] of event.changes.keys) {
+    ids.push(key);
+    for (const v of [map.get(key), change.oldValue]) {
+      const parent = resolutionParent(v);
+      if (parent) ids.push(parent);
     }
-    rows.push({
-      showId: where.showId,
-      versionId: where.versionId,
-      id: str(a.id, 200),
-      kind: a.kind,
-      frameNumber: Math.trunc(a.frame),
-      authorId: typeof a.authorId === "string" && UUID.test(a.authorId) ? a.authorId : null,
-      authorName: str(a.authorName, 200),
-      text: str(record.text),
-      parentId: typeof record.parentId === "string" ? record.parentId.slice(0, 200) : null,
-      mentions: Array.isArray(record.mentions)
-        ? record.mentions.filter((m): m is string => typeof m === "string" && UUID.test(m)).slice(0, 100)
-        : [],
-      resolved: thread?.resolved ?? false,
-      data,
-      createdAt: time(a.createdAt),
-    });
   }
-  return rows;
+  return ids;
+}
+
+/**
+ * The rows for some annotation ids only (what changed since the last sync): rows to upsert, and
+ * ids whose annotation is gone (or is no note at all) to delete. Only a thread's resolutions are
+ * read beyond those ids, so a version with 10,000 annotations costs what changed, not its size.
+ */
+export function notesForIds(
+  doc: Y.Doc,
+  where: VersionRef,
+  ids: Iterable<string>,
+): { rows: NoteInput[]; gone: string[] } {
+  const map = annotationsOf(doc);
+  const rows: NoteInput[] = [];
+  const gone: string[] = [];
+  const comments: Annotation[] = [];
+  const present: Annotation[] = [];
+  for (const id of new Set(ids)) {
+    const a = map.get(id);
+    if (!isEntry(id, a) || !NOTE_KINDS.has(a.kind)) gone.push(id);
+    else if (a.kind === "comment") comments.push(a);
+    else present.push(a);
+  }
+  const wanted = new Set(comments.map((c) => c.id));
+  const resolutions: Annotation[] = [];
+  if (wanted.size > 0)
+    for (const [id, a] of map.entries())
+      if (isEntry(id, a) && a.kind === "resolution" && wanted.has(a.parentId)) resolutions.push(a);
+  const threads = threadsOf([...comments, ...resolutions]);
+  for (const a of present) rows.push(noteRow(a, where, undefined));
+  for (const c of comments) rows.push(noteRow(c, where, threads.get(c.id)));
+  return { rows, gone };
 }
 
 /** What a note says; rows whose fingerprint did not change are left alone. */
@@ -105,7 +161,7 @@ function fingerprint(n: NoteInput | Note): string {
   });
 }
 
-export type SyncResult = { upserted: number; deleted: number; total: number };
+export type SyncResult = { upserted: number; deleted: number };
 
 /**
  * Makes the version's rows in `notes` exactly `desired`: changed or new rows are upserted, rows
@@ -113,28 +169,45 @@ export type SyncResult = { upserted: number; deleted: number; total: number };
  * nodes, or a sign-off and the live room, may sync the same version at once).
  */
 export async function syncNotes(tx: Queryable, where: VersionRef, desired: NoteInput[]): Promise<SyncResult> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`notes:${where.versionId}`}, 0))`);
+  await lockNotes(tx, where);
   const existing = await tx
     .select()
     .from(notes)
     .where(and(eq(notes.showId, where.showId), eq(notes.versionId, where.versionId)));
   const before = new Map(existing.map((n) => [n.id, fingerprint(n)]));
-  // An author who no longer exists (or never did) is kept by name only.
-  const authorIds = [...new Set(desired.flatMap((n) => (n.authorId ? [n.authorId] : [])))];
-  const known = new Set(
-    authorIds.length === 0
-      ? []
-      : (await tx.select({ id: users.id }).from(users).where(inArray(users.id, authorIds))).map((u) => u.id),
-  );
-  const changed = desired
-    .map((n) => (n.authorId && !known.has(n.authorId) ? { ...n, authorId: null } : n))
-    .filter((n) => before.get(n.id) !== fingerprint(n));
+  const rows = await withKnownAuthors(tx, desired);
+  const changed = rows.filter((n) => before.get(n.id) !== fingerprint(n));
   const keep = new Set(desired.map((n) => n.id));
   const gone = existing.filter((n) => !keep.has(n.id)).map((n) => n.id);
-  for (let i = 0; i < changed.length; i += 500) {
+  await writeNotes(tx, where, changed, gone);
+  return { upserted: changed.length, deleted: gone.length };
+}
+
+/** Serialises the syncs of one version: two nodes, or a sign-off and the live room, may sync at once. */
+async function lockNotes(tx: Queryable, where: VersionRef): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`notes:${where.versionId}`}, 0))`);
+}
+
+/** An author who no longer exists (or never did) is kept by name only. */
+async function withKnownAuthors(tx: Queryable, rows: NoteInput[]): Promise<NoteInput[]> {
+  const authorIds = [...new Set(rows.flatMap((n) => (n.authorId ? [n.authorId] : [])))];
+  if (authorIds.length === 0) return rows;
+  const known = new Set(
+    (await tx.select({ id: users.id }).from(users).where(inArray(users.id, authorIds))).map((u) => u.id),
+  );
+  return rows.map((n) => (n.authorId && !known.has(n.authorId) ? { ...n, authorId: null } : n));
+}
+
+async function writeNotes(
+  tx: Queryable,
+  where: VersionRef,
+  upsert: NoteInput[],
+  gone: string[],
+): Promise<void> {
+  for (let i = 0; i < upsert.length; i += 500) {
     await tx
       .insert(notes)
-      .values(changed.slice(i, i + 500))
+      .values(upsert.slice(i, i + 500))
       .onConflictDoUpdate({
         target: [notes.versionId, notes.id],
         set: {
@@ -163,13 +236,29 @@ export async function syncNotes(tx: Queryable, where: VersionRef, desired: NoteI
         ),
       );
   }
-  return { upserted: changed.length, deleted: gone.length, total: desired.length };
 }
 
-/** Materialises a live version document (the room's copy) into `notes`, under row-level security. */
-export function materialiseNotes(db: Database, where: VersionRef, doc: Y.Doc): Promise<SyncResult> {
-  const rows = notesOfDoc(doc, where);
-  return inScope(db, { showId: where.showId, userId: null }, (tx) => syncNotes(tx, where, rows));
+/**
+ * Materialises a live version document (the room's copy) into `notes`, under row-level
+ * security: only the ids in `changed` when the room knows them, else a full comparison.
+ */
+export function materialiseNotes(
+  db: Database,
+  where: VersionRef,
+  doc: Y.Doc,
+  changed: ReadonlySet<string> | null = null,
+): Promise<SyncResult> {
+  if (changed === null) {
+    const rows = notesOfDoc(doc, where);
+    return inScope(db, { showId: where.showId, userId: null }, (tx) => syncNotes(tx, where, rows));
+  }
+  const { rows, gone } = notesForIds(doc, where, changed);
+  if (rows.length === 0 && gone.length === 0) return Promise.resolve({ upserted: 0, deleted: 0 });
+  return inScope(db, { showId: where.showId, userId: null }, async (tx) => {
+    await lockNotes(tx, where);
+    await writeNotes(tx, where, await withKnownAuthors(tx, rows), gone);
+    return { upserted: rows.length, deleted: gone.length };
+  });
 }
 
 /**
