@@ -7,9 +7,10 @@ export default defineConfig({
     include: ["server/**/*.test.ts", "db/**/*.test.ts", "app/**/*.test.ts", "scripts/**/*.test.ts"],
     // *.pg.test.ts need a PostgreSQL server shared by several processes (scale-out): they run
     // in the PostgreSQL pass of `npm test`, where TEST_DATABASE_URL is set.
+    // server/reliability/ runs in `npm run test:reliability` (vitest.reliability.config.ts).
     exclude: process.env.TEST_DATABASE_URL
-      ? ["**/node_modules/**"]
-      : ["**/node_modules/**", "**/*.pg.test.ts"],
+      ? ["**/node_modules/**", "server/reliability/**"]
+      : ["**/node_modules/**", "**/*.pg.test.ts", "server/reliability/**"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,0 +1,201 @@
+/**
+ * PostgreSQL goes away and comes back while the app runs, without touching the machine's
+ * PostgreSQL: the app's database URL points at a TCP proxy (server/testing/tcp-proxy.ts) in
+ * front of this test's own database. During the outage tRPC answers a clear "database
+ * unavailable" error (not a 500), a sign-off cut in the middle of its transaction leaves no
+ * decision and an intact audit chain, live strokes wait in the node and are neither lost nor
+ * shown to others before they are stored, new live connections are refused with a 503; after
+ * the database is back everything works again with the same process and the same pool.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { TRPCError } from "@trpc/server";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import * as Y from "yjs";
+import { type DbHandle, openPostgres } from "~/db/client";
+import { decisions, users, yjsUpdates } from "~/db/schema";
+import { createContextInner } from "~/server/context";
+import { createRealtime, type Realtime } from "~/server/realtime/server";
+import { createCaller } from "~/server/root";
+import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { recordResult } from "~/server/testing/reliability-results";
+import { soakTargets } from "~/server/testing/soak-setup";
+import { startTcpProxy, type TcpProxy } from "~/server/testing/tcp-proxy";
+import { connectYClient, until } from "~/server/testing/yclient";
+
+const SECRET = "outage-test-secret-outage-test-secret-01234";
+vi.hoisted(() => {
+  process.env.AUTH_SECRET = "outage-test-secret-outage-test-secret-01234";
+});
+
+let t: Seeded;
+let proxy: TcpProxy;
+let app: DbHandle;
+let server: http.Server;
+let realtime: Realtime;
+let origin: string;
+const persistenceErrors: unknown[] = [];
+
+beforeAll(async () => {
+  t = await seededDatabase({ frames: 1 });
+  const real = new URL(t.db.url!);
+  proxy = await startTcpProxy({ host: real.hostname, port: Number(real.port || 5432) });
+  const viaProxy = new URL(t.db.url!);
+  viaProxy.hostname = "127.0.0.1";
+  viaProxy.port = String(proxy.port);
+  app = await openPostgres(viaProxy.toString(), 4);
+  server = http.createServer((_req, res) => res.writeHead(404).end());
+  server.on("upgrade", (req, socket, head) => void realtime.handleUpgrade(req, socket, head));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+  realtime = createRealtime({
+    db: app.db,
+    exec: app.exec,
+    appOrigin: () => origin,
+    maxMessageBytes: 64 * 1024,
+    maxMessagesPerSecond: 100,
+    sweepIntervalMs: 60_000,
+    notes: null,
+    log: (message, error) => {
+      if (message.startsWith("persistence error")) persistenceErrors.push(error);
+    },
+  });
+});
+
+afterAll(async () => {
+  await proxy?.start();
+  await realtime?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  await app?.close();
+  await proxy?.close();
+  await t?.dispose();
+});
+
+/** A caller on the app's own pool (through the proxy), as the tRPC route builds it. */
+async function callerAs(key: string) {
+  const [u] = await t.db.db.select().from(users).where(eq(users.id, t.seed.users[key]!));
+  return createCaller(
+    createContextInner({
+      db: app.db,
+      session: { user: { id: u!.id, email: u!.email, name: u!.name, isStudioAdmin: u!.isStudioAdmin } },
+    }),
+  );
+}
+
+async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TRPCError);
+    return { code: (error as TRPCError).code, message: (error as TRPCError).message };
+  }
+  throw new Error("expected the call to be refused");
+}
+
+const UNAVAILABLE = {
+  code: "SERVICE_UNAVAILABLE",
+  message: "The database is unavailable right now. Nothing was saved; try again in a moment.",
+};
+
+describe("PostgreSQL outage and recovery, same process", () => {
+  it("tRPC says the database is unavailable, then recovers without a restart", async () => {
+    const sam = await callerAs("sam");
+    expect((await sam.show.mine()).length).toBeGreaterThan(0);
+    await proxy.stop();
+    expect(await refusal(sam.show.mine())).toEqual(UNAVAILABLE);
+    expect(await refusal(sam.show.bySlug({ slug: "moonfall" }))).toEqual(UNAVAILABLE);
+    await proxy.start();
+    expect((await sam.show.mine()).length).toBeGreaterThan(0);
+    recordResult({ kind: "fault", name: "PostgreSQL stopped and started (tRPC)", injected: 1, recovered: 1 });
+  });
+
+  it("a sign-off cut in the middle of its transaction leaves nothing behind; the chain stays intact", async () => {
+    const show = t.seed.shows.moonfall!;
+    const versionId = show.versionIds[0]!;
+    const dana = await callerAs("dana");
+    const before = await dana.audit.verify({ showId: show.id });
+    expect(before.intact).toBe(true);
+
+    // The decision row is inserted; the connection dies as the audit event is sent.
+    const cut = proxy.cutWhenClientSends(/insert into "audit_events"/i);
+    const outcome = await refusal(
+      dana.version.decide({ showId: show.id, versionId, kind: "changes_requested", reason: "outage test" }),
+    );
+    await cut;
+    expect(outcome).toEqual(UNAVAILABLE);
+    expect(await refusal(dana.audit.verify({ showId: show.id }))).toEqual(UNAVAILABLE);
+
+    await proxy.start();
+    const rows = await t.db.db.select().from(decisions).where(eq(decisions.versionId, versionId));
+    expect(rows, "no half-written decision").toEqual([]);
+    const after = await dana.audit.verify({ showId: show.id });
+    expect(after).toEqual(before);
+    // And the same sign-off goes through now.
+    await dana.version.decide({
+      showId: show.id,
+      versionId,
+      kind: "changes_requested",
+      reason: "outage test",
+    });
+    expect(await t.db.db.select().from(decisions).where(eq(decisions.versionId, versionId))).toHaveLength(1);
+    const final = await dana.audit.verify({ showId: show.id });
+    expect(final.intact).toBe(true);
+    expect(final.count).toBeGreaterThan(before.count);
+    recordResult({ kind: "fault", name: "connection cut mid sign-off", injected: 1, recovered: 1 });
+  });
+
+  it("live strokes drawn during the outage wait in the node, then are stored and relayed; new connections get a 503", async () => {
+    const { users: members, docs } = await soakTargets(t, SECRET);
+    const url = `${origin.replace("http", "ws")}/yjs/${docs[1]}`;
+    const a = await connectYClient(url, { origin, cookie: members[0]!.cookie });
+    const b = await connectYClient(url, { origin, cookie: members[1]!.cookie });
+    await Promise.all([a.synced, b.synced]);
+    const strokes = a.doc.getMap("annotations");
+
+    await proxy.stop();
+    const errorsBefore = persistenceErrors.length;
+    const drawn: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const key = `outage-${i}`;
+      strokes.set(key, { kind: "stroke", authorId: members[0]!.id, frame: 1001, points: [0.5, 0.5] });
+      drawn.push(key);
+    }
+    await vi.waitFor(() => expect(persistenceErrors.length).toBeGreaterThan(errorsBefore), {
+      timeout: 15_000,
+    });
+    // Not relayed before it is stored: another client must never see what could still be lost.
+    expect(drawn.filter((k) => b.doc.getMap("annotations").has(k))).toEqual([]);
+    await expect(connectYClient(url, { origin, cookie: members[2]!.cookie })).rejects.toThrow(/503/);
+
+    await proxy.start();
+    await until(
+      b.doc,
+      () => drawn.every((k) => b.doc.getMap("annotations").has(k)),
+      30_000,
+      "strokes drawn during the outage",
+    );
+    const fresh = await connectYClient(url, { origin, cookie: members[2]!.cookie });
+    await fresh.synced;
+    expect(drawn.filter((k) => !fresh.doc.getMap("annotations").has(k))).toEqual([]);
+    for (const c of [a, b, fresh]) c.close();
+    // And they are in the database (relayed only after being stored), not only in the node's memory.
+    const reloaded = await t.db.db.select().from(yjsUpdates).where(eq(yjsUpdates.docName, docs[1]!));
+    const doc = new Y.Doc();
+    for (const r of reloaded) Y.applyUpdate(doc, r.update);
+    const stored = drawn.filter((k) => doc.getMap("annotations").has(k));
+    expect(stored).toEqual(drawn);
+    recordResult({
+      kind: "fault",
+      name: "PostgreSQL stopped and started (live strokes)",
+      injected: 1,
+      recovered: 1,
+    });
+    recordResult({
+      kind: "edits",
+      name: "strokes drawn during a database outage",
+      sent: drawn.length,
+      persisted: stored.length,
+    });
+  });
+});
