@@ -102,6 +102,68 @@ test.describe("live review board", () => {
     await expect(ari.getByTestId("shape-arrow")).toHaveCount(1);
   });
 
+  test("moving own shapes, threads with replies and resolve, laser, drawing grants, the director's eraser", async ({
+    browser,
+    app,
+  }) => {
+    const dana = await userPage(browser, app, "dana");
+    const ari = await userPage(browser, app, "ari");
+    const url = await openBoard(dana, app, "moonfall");
+    await ari.goto(url);
+    await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+    await goTo([dana, ari], 5, 1);
+
+    await tool(ari, "Rectangle");
+    await drag(ari, [0.2, 0.2], [0.4, 0.4]);
+    const rectX = (p: Page) => p.getByTestId("shape-rect").locator("rect").first().getAttribute("x");
+    await expect(dana.getByTestId("shape-rect")).toHaveCount(1);
+    const x0 = Number(await rectX(dana));
+    await tool(ari, "Select");
+    await drag(ari, [0.2, 0.3], [0.3, 0.3]);
+    await expect.poll(async () => Number(await rectX(dana))).toBeGreaterThan(x0 + 0.05);
+
+    await tool(ari, "Comment");
+    const c = await at(ari, 0.7, 0.6);
+    await ari.mouse.click(c.x, c.y);
+    await ari.getByLabel("Comment text").fill("Needs more fog");
+    await ari.getByRole("button", { name: "Add" }).click();
+    const thread = dana.getByTestId("thread").filter({ hasText: "Needs more fog" });
+    await thread.getByLabel(/Reply to Ari Lindqvist/).fill("Agreed, @Ari Lindqvist");
+    await thread.getByRole("button", { name: "Reply" }).click();
+    await expect(ari.getByTestId("reply")).toContainText("Agreed, @Ari Lindqvist");
+    await expect(ari.getByTestId("reply").locator("mark.mention")).toHaveText("@Ari Lindqvist");
+    await thread.getByRole("button", { name: "Resolve" }).click();
+    await expect(ari.getByTestId("thread").filter({ hasText: "Needs more fog" })).toContainText("resolved");
+    await expect(ari.getByTestId("comment-pin")).toHaveClass(/resolved/);
+
+    await tool(ari, "Laser");
+    const l = await at(ari, 0.5, 0.5);
+    await ari.mouse.move(l.x, l.y);
+    await ari.mouse.move(l.x + 5, l.y + 5);
+    await expect(dana.getByTestId("laser")).toHaveCount(1);
+
+    // While presenting, the presenter limits drawing to the people they allow.
+    await dana.getByTestId("presenter-status").getByRole("button", { name: "Present" }).click();
+    await dana.getByLabel("Who may draw").selectOption("granted");
+    const pen = ari
+      .getByRole("toolbar", { name: "Drawing tools" })
+      .getByRole("button", { name: "Pen", exact: true });
+    await expect(pen).toBeDisabled();
+    await expect(ari.getByText(/presenter has not given you drawing/i)).toBeVisible();
+    await dana.getByLabel("Ari Lindqvist may draw").check();
+    await expect(pen).toBeEnabled();
+    await dana.getByRole("button", { name: "Stop presenting" }).click();
+
+    // The director may erase anyone's drawing.
+    await tool(dana, "Eraser");
+    const b = (await dana.getByTestId("shape-rect").boundingBox())!;
+    await dana.mouse.move(b.x - 4, b.y + b.height / 2);
+    await dana.mouse.down();
+    await dana.mouse.move(b.x + 6, b.y + b.height / 2, { steps: 4 });
+    await dana.mouse.up();
+    await expect(ari.getByTestId("shape-rect")).toHaveCount(0);
+  });
+
   test("the presenter drives, followers follow; one breaks away and jumps back", async ({ browser, app }) => {
     const dana = await userPage(browser, app, "dana");
     const sam = await userPage(browser, app, "sam");
