@@ -81,6 +81,50 @@ test("an artist uploads a 24-frame sequence, sees the progress and the new versi
   await page.context().close();
 });
 
+test("a slow upload shows progress on the way and can be cancelled, creating nothing", async ({
+  browser,
+  app,
+}) => {
+  const files = await writeSequence(path.join(work, "slow"), 24, 3);
+  const page = await userPage(browser, app, "sam");
+  await page.goto(`${app.url}/shows/moonfall`);
+  const card = page.getByTestId("shot-SQ010_SH0030");
+  const before = (await card.textContent()) ?? "";
+  // A slow link, so the upload is still under way when we look at it.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 20,
+    downloadThroughput: -1,
+    uploadThroughput: 64 * 1024,
+  });
+
+  const upload = page.getByRole("region", { name: "Upload new version" });
+  await upload.getByLabel("Shot").selectOption({ label: "SQ010_SH0030" });
+  await upload.getByLabel("Choose files").setInputFiles(files);
+  await upload.getByRole("button", { name: "Upload 24 files" }).click();
+  const overall = upload.getByLabel("Overall upload progress");
+  await expect
+    .poll(async () => Number(await overall.getAttribute("value")), { timeout: 30_000 })
+    .toBeGreaterThan(0);
+  expect(Number(await overall.getAttribute("value"))).toBeLessThan(100);
+  await expect(upload.getByTestId("upload-status")).toContainText(/Sending [\d.]+ KiB of [\d.]+ KiB/);
+  expect(Number(await upload.getByLabel("sh0010.1024.png progress").getAttribute("value"))).toBe(0);
+  await upload.getByRole("button", { name: "Cancel" }).click();
+  await expect(upload.getByTestId("upload-status")).toHaveText("Cancelled; nothing was created.");
+
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+  await page.reload();
+  await expect(page.getByTestId("shot-SQ010_SH0030")).toHaveText(before);
+  await page.context().close();
+});
+
 test("a refused file says why, and no version is created", async ({ browser, app }) => {
   const dir = path.join(work, "bad");
   const files = await writeSequence(dir, 3, 1);
