@@ -19,6 +19,9 @@ PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 if node -e "const p=require('postgres')(process.argv[1],{max:1,connect_timeout:3,onnotice(){}});p\`select 1\`.then(()=>p.end()).then(()=>process.exit(0),()=>process.exit(1))" "$PG_URL" 2>/dev/null; then
   step "unit + integration on PostgreSQL ($PG_URL; each file creates and drops its own database)"
   TEST_DATABASE_URL="$PG_URL" npx vitest run
+
+  step "reliability: faults, soak, abuse, fuzz, isolation (PostgreSQL; summary table at the end)"
+  TEST_DATABASE_URL="$PG_URL" bash scripts/reliability.sh
 elif [ -n "${CI:-}" ]; then
   echo "PostgreSQL is not reachable at $PG_URL; CI must run the suite on PostgreSQL too." >&2
   exit 1

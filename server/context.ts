@@ -1,5 +1,7 @@
+import { TRPCError } from "@trpc/server";
 import { type Database, getDb } from "~/db/client";
 import { readSession, type Session } from "~/server/auth/session";
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "~/server/services/db-errors";
 
 export type Context = { db: Database; session: Session | null };
 
@@ -11,5 +13,12 @@ export function createContextInner(opts: { db: Database; session: Session | null
 /** For HTTP requests (tRPC fetch adapter, server components): the session comes from the cookie. */
 export async function createContext(opts: { headers: Headers }): Promise<Context> {
   const db = await getDb();
-  return createContextInner({ db, session: await readSession(db, opts.headers.get("cookie")) });
+  try {
+    return createContextInner({ db, session: await readSession(db, opts.headers.get("cookie")) });
+  } catch (error) {
+    // Reading the session is the first query of every request: an outage must say so, not "500".
+    if (isDatabaseUnavailable(error))
+      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: DATABASE_UNAVAILABLE, cause: error });
+    throw error;
+  }
 }

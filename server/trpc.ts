@@ -6,7 +6,7 @@ import type { Show, ShowRole } from "~/db/schema";
 import { can, isWrite, PERMISSION_LABELS, type Permission } from "~/server/auth/permissions";
 import type { Context } from "~/server/context";
 import { AppError, type AppErrorCode, notFound } from "~/server/errors";
-import { isDatabaseUnavailable } from "~/server/services/db-errors";
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "~/server/services/db-errors";
 import { findUnstorableText, isDataException } from "~/server/services/input-guard";
 import { loadShowAccess } from "~/server/services/shows";
 
@@ -57,7 +57,7 @@ const mapErrors = t.middleware(async ({ next, getRawInput }) => {
     if (isDatabaseUnavailable(cause)) {
       throw new TRPCError({
         code: "SERVICE_UNAVAILABLE",
-        message: "The database is unavailable right now. Nothing was saved; try again in a moment.",
+        message: DATABASE_UNAVAILABLE,
         cause,
       });
     }

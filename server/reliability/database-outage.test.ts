@@ -10,14 +10,15 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { TRPCError } from "@trpc/server";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
-import { type DbHandle, openPostgres } from "~/db/client";
+import { type DbHandle, openPostgres, setProcessDatabase } from "~/db/client";
 import { decisions, users, yjsUpdates } from "~/db/schema";
-import { createContextInner } from "~/server/context";
+import { createContext, createContextInner } from "~/server/context";
 import { createRealtime, type Realtime } from "~/server/realtime/server";
-import { createCaller } from "~/server/root";
+import { appRouter, createCaller } from "~/server/root";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 import { recordResult } from "~/server/testing/reliability-results";
 import { soakTargets } from "~/server/testing/soak-setup";
@@ -105,6 +106,19 @@ describe("PostgreSQL outage and recovery, same process", () => {
     await proxy.stop();
     expect(await refusal(sam.show.mine())).toEqual(UNAVAILABLE);
     expect(await refusal(sam.show.bySlug({ slug: "moonfall" }))).toEqual(UNAVAILABLE);
+    // Over HTTP the session is read first: that query failing says the same, with a 503.
+    const { users: members } = await soakTargets(t, SECRET);
+    setProcessDatabase(Promise.resolve(app));
+    const res = await fetchRequestHandler({
+      endpoint: "/api/trpc",
+      req: new Request("http://localhost/api/trpc/show.mine", { headers: { cookie: members[1]!.cookie } }),
+      router: appRouter,
+      createContext: ({ req }) => createContext({ headers: req.headers }),
+    });
+    expect(res.status).toBe(503);
+    const body = await res.text();
+    expect(body).toContain(UNAVAILABLE.message);
+    expect(body).not.toMatch(/\n\s+at |node_modules/);
     await proxy.start();
     expect((await sam.show.mine()).length).toBeGreaterThan(0);
     recordResult({ kind: "fault", name: "PostgreSQL stopped and started (tRPC)", injected: 1, recovered: 1 });

@@ -15,6 +15,10 @@ const UNAVAILABLE_CODES = new Set([
   "08006",
 ]);
 
+/** What every request answers while PostgreSQL cannot be reached. */
+export const DATABASE_UNAVAILABLE =
+  "The database is unavailable right now. Nothing was saved; try again in a moment.";
+
 /** True when an error (or its cause) means the database could not be reached. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
