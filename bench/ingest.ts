@@ -54,7 +54,7 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unkno
 
 function line(label: string, ms: number, bytes: number): string {
   const s = ms / 1000;
-  return `${label.padEnd(44)} ${s.toFixed(2).padStart(7)} s  ${(FRAMES / s).toFixed(1).padStart(7)} frames/s  ${(bytes / 1024 / 1024 / s).toFixed(1).padStart(7)} MiB/s`;
+  return `${label.padEnd(52)} ${s.toFixed(2).padStart(7)} s  ${(FRAMES / s).toFixed(1).padStart(7)} frames/s  ${(bytes / 1024 / 1024 / s).toFixed(1).padStart(7)} MiB/s`;
 }
 
 async function main() {
