@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { connectYClient, type YClient } from "~/server/testing/yclient";
 
 /**
@@ -37,6 +38,8 @@ export type SoakInterval = {
   joins: number;
   leaves: number;
   errors: number;
+  /** Event-loop delay p99 of the load generator itself: when high, latency is partly its own. */
+  generatorLagMs: number;
 };
 
 export type SoakResult = {
@@ -150,6 +153,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await Promise.all(Array.from({ length: Math.min(20, opts.clients - i) }, (_, k) => join(i + k)));
 
   joins = 0;
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const started = Date.now();
   const intervals: SoakInterval[] = [];
   const heapStart = (await opts.memory({ gc: true })).heap;
@@ -178,7 +183,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         joins,
         leaves,
         errors: intervalErrors,
+        generatorLagMs: Math.round(lag.percentile(99) / 1e6),
       };
+      lag.reset();
       intervals.push(row);
       opts.onInterval?.(row);
       latencies = [];
@@ -186,6 +193,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     }
   } finally {
     stopping = true;
+    lag.disable();
     clearInterval(churnTimer);
     for (const editor of [...editors]) leave(editor);
   }
