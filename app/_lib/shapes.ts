@@ -192,18 +192,35 @@ const escapeXml = (s: string) =>
     (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!,
   );
 
-/** An SVG document of the shapes, `width`×`height` pixels, for burning into a frame. */
+/**
+ * An SVG document of the shapes, `width`×`height` pixels, for burning into a frame. Text is laid
+ * out in pixels: a font rendered at a tiny size in the normalised view box and scaled up comes
+ * out garbled in librsvg (sharp), so only the geometry is drawn in frame units.
+ */
 export function shapesSvg(shapes: Shape[], width: number, height: number, extra: Primitive[] = []): string {
   const aspect = width / height;
-  const body = [...shapes.flatMap((s) => shapePrimitives(s, aspect)), ...extra]
-    .map((p) => {
-      const attrs = Object.entries(p.attrs)
-        .map(([k, v]) => `${k.replace(KEBAB, (c) => `-${c.toLowerCase()}`)}="${escapeXml(String(v))}"`)
-        .join(" ");
-      return p.text === undefined
-        ? `<${p.tag} ${attrs}/>`
-        : `<${p.tag} ${attrs}>${escapeXml(p.text)}</${p.tag}>`;
-    })
+  const all = [...shapes.flatMap((s) => shapePrimitives(s, aspect)), ...extra];
+  const element = (p: Primitive) => {
+    const attrs = Object.entries(p.attrs)
+      .map(([k, v]) => `${k.replace(KEBAB, (c) => `-${c.toLowerCase()}`)}="${escapeXml(String(v))}"`)
+      .join(" ");
+    return p.text === undefined
+      ? `<${p.tag} ${attrs}/>`
+      : `<${p.tag} ${attrs}>${escapeXml(p.text)}</${p.tag}>`;
+  };
+  const inPixels = (p: Primitive): Primitive => {
+    const attrs = { ...p.attrs };
+    for (const k of ["x", "y", "fontSize"])
+      if (typeof attrs[k] === "number") attrs[k] = (attrs[k] as number) * height;
+    return { ...p, attrs };
+  };
+  const geometry = all
+    .filter((p) => p.tag !== "text")
+    .map(element)
     .join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${aspect} 1" preserveAspectRatio="none">${body}</svg>`;
+  const text = all
+    .filter((p) => p.tag === "text")
+    .map((p) => element(inPixels(p)))
+    .join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><g transform="scale(${height})">${geometry}</g>${text}</svg>`;
 }

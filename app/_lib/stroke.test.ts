@@ -116,6 +116,9 @@ describe("shapes", () => {
     expect(svg).toContain('stroke-width="0.01"');
     expect(svg).toContain("&lt;b&gt;&amp;");
     expect(svg).not.toContain("<b>");
+    // Text in pixels (a 0.05 × 360 px font at 0.1 × 640, 0.1 × 360), geometry in frame units scaled.
+    expect(svg).toContain('x="64" y="36" fill="#fff" font-size="18"');
+    expect(svg).toContain('<g transform="scale(360)">');
   });
 });
 
