@@ -590,6 +590,14 @@ function ReadFromFile({
           </div>
         ))}
       </dl>
+      {embedded.xmp && Object.keys(embedded.xmp).length > 0 ? (
+        <p className="small" data-testid="file-xmp">
+          XMP:{" "}
+          {Object.entries(embedded.xmp)
+            .map(([k, v]) => `${k} ${v.length > 120 ? `${v.slice(0, 119)}…` : v}`)
+            .join(" · ")}
+        </p>
+      ) : null}
       {c2pa?.present ? (
         <p className="small">
           C2PA manifest found ({c2pa.container ?? "embedded"}):{" "}
