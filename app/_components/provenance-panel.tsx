@@ -172,7 +172,7 @@ function ProvenanceBody({ show, view, frozen }: { show: ShowInfo; view: View; fr
     save.mutate({
       ...input,
       changes: {
-        sourceType: (draft.sourceType || null) as never,
+        sourceType: draft.sourceType || null,
         model: draft.model,
         modelVersion: draft.modelVersion,
         provider: draft.provider,
