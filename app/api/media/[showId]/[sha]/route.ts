@@ -4,6 +4,7 @@ import { media } from "~/db/schema";
 import { can } from "~/server/auth/permissions";
 import { readSession } from "~/server/auth/session";
 import { env } from "~/server/env";
+import { parseByteRange } from "~/server/services/byte-range";
 import { loadShowAccess } from "~/server/services/shows";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
 import { mediaKeys } from "~/server/storage/media-store";
@@ -35,11 +36,25 @@ export async function GET(req: Request, { params }: { params: Promise<{ showId: 
   if (!row) return notFound();
   const bytes = await mediaStoreFromEnv(env()).get(mediaKeys(sha)[variant]);
   if (!bytes) return notFound();
-  return new Response(new Uint8Array(bytes), {
-    headers: {
-      "content-type": VARIANTS[variant] ?? row.mime,
-      "cache-control": "private, max-age=31536000, immutable",
-      "x-content-type-options": "nosniff",
-    },
-  });
+  const headers = {
+    "content-type": VARIANTS[variant] ?? row.mime,
+    "cache-control": "private, max-age=31536000, immutable",
+    "x-content-type-options": "nosniff",
+    "accept-ranges": "bytes",
+  };
+  // Clips are seeked frame by frame: the browser asks for byte ranges.
+  const range = parseByteRange(req.headers.get("range"), bytes.length);
+  if (range === "unsatisfiable") {
+    return new Response(null, {
+      status: 416,
+      headers: { ...headers, "content-range": `bytes */${bytes.length}` },
+    });
+  }
+  if (range) {
+    return new Response(new Uint8Array(bytes.subarray(range.start, range.end + 1)), {
+      status: 206,
+      headers: { ...headers, "content-range": `bytes ${range.start}-${range.end}/${bytes.length}` },
+    });
+  }
+  return new Response(new Uint8Array(bytes), { headers });
 }
