@@ -1,26 +1,8 @@
 import { z } from "zod";
+import { DIGITAL_SOURCE_TYPE_CODES } from "~/server/services/digital-source-types";
 
-/** The IPTC Digital Source Type vocabulary (https://cv.iptc.org/newscodes/digitalsourcetype/). */
-export const IPTC_SOURCE_TYPES = [
-  "digitalCapture",
-  "computationalCapture",
-  "negativeFilm",
-  "positiveFilm",
-  "print",
-  "humanEdits",
-  "minorHumanEdits",
-  "compositeCapture",
-  "algorithmicallyEnhanced",
-  "dataDrivenMedia",
-  "digitalArt",
-  "virtualRecording",
-  "compositeSynthetic",
-  "trainedAlgorithmicMedia",
-  "compositeWithTrainedAlgorithmicMedia",
-  "algorithmicMedia",
-  "screenCapture",
-  "composite",
-] as const;
+/** The IPTC Digital Source Type vocabulary: one list for ingest and the provenance panel. */
+export const IPTC_SOURCE_TYPES = DIGITAL_SOURCE_TYPE_CODES;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
