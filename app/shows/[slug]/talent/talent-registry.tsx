@@ -117,7 +117,6 @@ function TalentCard({
   canManage: boolean;
   onChanged: () => void;
 }) {
-  const trpc = useTRPC();
   const [editing, setEditing] = useState(false);
   const [adding, setAdding] = useState(false);
   return (
@@ -133,7 +132,14 @@ function TalentCard({
         Used by {talent.versionsUsing} version{talent.versionsUsing === 1 ? "" : "s"}.
       </p>
       {canManage && editing ? (
-        <EditTalentForm showId={showId} talent={talent} onDone={() => (setEditing(false), onChanged())} />
+        <EditTalentForm
+          showId={showId}
+          talent={talent}
+          onDone={() => {
+            setEditing(false);
+            onChanged();
+          }}
+        />
       ) : null}
       {talent.consents.length > 0 ? (
         <table className="consents">
@@ -181,7 +187,14 @@ function TalentCard({
       )}
       {canManage ? (
         adding ? (
-          <AddConsentForm showId={showId} talent={talent} onDone={() => (setAdding(false), onChanged())} />
+          <AddConsentForm
+            showId={showId}
+            talent={talent}
+            onDone={() => {
+              setAdding(false);
+              onChanged();
+            }}
+          />
         ) : (
           <div className="decision-buttons">
             <button type="button" onClick={() => setAdding(true)}>
