@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { Page } from "@playwright/test";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
 import {
   decodePDFRawStream,
   PDFArray,
@@ -10,7 +10,17 @@ import {
   PDFRawStream,
 } from "pdf-lib";
 import sharp from "sharp";
+import type { AppProcess } from "./app";
 import { expect, openBoard, test, userPage } from "./fixtures";
+
+const contexts: BrowserContext[] = [];
+
+/** A signed-in browser of its own, closed after the test (open boards keep live connections). */
+async function signedIn(browser: Browser, app: AppProcess, user: string): Promise<Page> {
+  const page = await userPage(browser, app, user);
+  contexts.push(page.context());
+  return page;
+}
 
 /** Moves the pointer over the frame in normalised coordinates (0–1). */
 async function at(page: Page, x: number, y: number) {
@@ -48,10 +58,13 @@ async function goTo(pages: Page[], item: number, steps: number) {
 test.describe("live review board", () => {
   // Several signed-in browsers on a shared machine: generous, but every wait is on an event.
   test.describe.configure({ timeout: 180_000 });
+  test.afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+  });
 
   test("every tool draws live for the other person; undo only undoes one's own", async ({ browser, app }) => {
-    const dana = await userPage(browser, app, "dana");
-    const ari = await userPage(browser, app, "ari");
+    const dana = await signedIn(browser, app, "dana");
+    const ari = await signedIn(browser, app, "ari");
     const url = await openBoard(dana, app, "moonfall");
     await ari.goto(url);
     await expect(ari.getByTestId("connection")).toHaveText(/live/i);
@@ -106,8 +119,8 @@ test.describe("live review board", () => {
     browser,
     app,
   }) => {
-    const dana = await userPage(browser, app, "dana");
-    const ari = await userPage(browser, app, "ari");
+    const dana = await signedIn(browser, app, "dana");
+    const ari = await signedIn(browser, app, "ari");
     const url = await openBoard(dana, app, "moonfall");
     await ari.goto(url);
     await expect(ari.getByTestId("connection")).toHaveText(/live/i);
@@ -165,9 +178,9 @@ test.describe("live review board", () => {
   });
 
   test("the presenter drives, followers follow; one breaks away and jumps back", async ({ browser, app }) => {
-    const dana = await userPage(browser, app, "dana");
-    const sam = await userPage(browser, app, "sam");
-    const rex = await userPage(browser, app, "rex");
+    const dana = await signedIn(browser, app, "dana");
+    const sam = await signedIn(browser, app, "sam");
+    const rex = await signedIn(browser, app, "rex");
     const url = await openBoard(dana, app, "moonfall");
     for (const p of [sam, rex]) {
       await p.goto(url);
@@ -177,11 +190,15 @@ test.describe("live review board", () => {
     await expect(dana.getByTestId("presenter-status")).toContainText("You are presenting");
     for (const p of [sam, rex])
       await expect(p.getByTestId("presenter-status")).toContainText("Following Dana Okafor");
+    // Dana's second tab follows her first one instead of driving too.
+    const danaTab = await dana.context().newPage();
+    await danaTab.goto(url);
+    await expect(danaTab.getByTestId("presenter-status")).toContainText("Following Dana Okafor");
 
     await dana.getByTestId("playlist-item-2").click();
     await dana.keyboard.press("ArrowRight");
     await dana.keyboard.press("ArrowRight");
-    for (const p of [sam, rex]) {
+    for (const p of [sam, rex, danaTab]) {
       await expect(p.getByTestId("frame-number")).toHaveText("1003");
       await expect(p.getByTestId("playlist-item-2")).toHaveClass(/active/);
     }
@@ -211,8 +228,8 @@ test.describe("live review board", () => {
   });
 
   test("edits made offline are kept and merge on reconnect", async ({ browser, app }) => {
-    const dana = await userPage(browser, app, "dana");
-    const ari = await userPage(browser, app, "ari");
+    const dana = await signedIn(browser, app, "dana");
+    const ari = await signedIn(browser, app, "ari");
     const url = await openBoard(dana, app, "moonfall");
     await ari.goto(url);
     await expect(ari.getByTestId("connection")).toHaveText(/live/i);
@@ -237,7 +254,7 @@ test.describe("live review board", () => {
   });
 
   test("compare modes render both versions: side by side, wipe, difference", async ({ browser, app }) => {
-    const ari = await userPage(browser, app, "ari");
+    const ari = await signedIn(browser, app, "ari");
     await openBoard(ari, app, "moonfall");
     await ari.getByTestId("playlist-item-1").click();
     const loaded = async (testId: string) =>
@@ -272,7 +289,7 @@ test.describe("live review board", () => {
     browser,
     app,
   }) => {
-    const dana = await userPage(browser, app, "dana");
+    const dana = await signedIn(browser, app, "dana");
     const url = await openBoard(dana, app, "moonfall");
     await goTo([dana], 3, 0);
     await tool(dana, "Rectangle");
@@ -323,13 +340,24 @@ test.describe("live review board", () => {
     expect(csv).toContain("Export me: warmer sky @Sam Reyes please");
     expect(csv).toMatch(/,rect,Dana Okafor,/);
 
+    // The progress stream the button reads: progress lines while frames render, then the file.
+    const streamed = await dana.request.get(`${url}/notes/export?format=pdf&progress=1`);
+    const lines = (await streamed.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; done?: number; total?: number; base64?: string });
+    expect(lines[0]).toMatchObject({ type: "progress", done: 0 });
+    expect(lines.filter((l) => l.type === "progress").length).toBeGreaterThan(2);
+    expect(lines.at(-1)).toMatchObject({ type: "file" });
+    expect(Buffer.from(lines.at(-1)!.base64!, "base64").subarray(0, 5).toString()).toBe("%PDF-");
+
     // Not a member of the show: the export answers like a board that does not exist.
-    const nomad = await userPage(browser, app, "nomad");
+    const nomad = await signedIn(browser, app, "nomad");
     const refused = await nomad.request.get(`${url}/notes/export?format=pdf`);
     expect(refused.status()).toBe(404);
 
     // Sam was mentioned: the note is in his notes, and its link opens the board on that frame.
-    const sam = await userPage(browser, app, "sam");
+    const sam = await signedIn(browser, app, "sam");
     await sam.getByRole("link", { name: "My notes" }).click();
     await expect(sam.getByRole("heading", { name: "My notes" })).toBeVisible();
     await expect(async () => {

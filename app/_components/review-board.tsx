@@ -111,7 +111,10 @@ export function ReviewBoard({
   // Presenter mode: the board document says who presents and what everyone looks at.
   const session = useBoardSession(boardDoc, board?.presenterId ?? null);
   const canPresent = !!board && show.permissions.includes("present") && showState === "active";
-  const amPresenter = !!session?.presenting && session.presenterId === user.id;
+  const amPresenter =
+    !!session?.presenting &&
+    session.presenterId === user.id &&
+    (session.presenterClient === null || session.presenterClient === boardDoc?.clientID);
   const mode: FollowMode = !session?.presenting
     ? "own"
     : amPresenter
@@ -127,13 +130,17 @@ export function ReviewBoard({
     mode: session?.presenting ? mode : undefined,
   });
   const presenterPeer = session?.presenting
-    ? presence.find((p) => p.user.id === session.presenterId && p.viewing?.mode === "presenting")
+    ? presence.find((p) =>
+        session.presenterClient !== null
+          ? p.clientId === session.presenterClient
+          : p.user.id === session.presenterId && p.viewing?.mode === "presenting",
+      )
     : undefined;
   const presenterFrame = presenterPeer?.viewing?.frame ?? null;
   const presenterVersion = presenterPeer?.viewing?.versionId ?? null;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new presenter or session starts everyone following
-  useEffect(() => setBrokeAway(false), [session?.presenting, session?.presenterId]);
+  useEffect(() => setBrokeAway(false), [session?.presenting, session?.presenterId, session?.presenterClient]);
 
   // Followers show what the presenter shows: while playing, the frame in the presenter's
   // presence (a number, never a time); when paused, the frame stored in the session.
@@ -169,6 +176,7 @@ export function ReviewBoard({
       presenting: true,
       presenterId: user.id,
       presenterName: user.name,
+      presenterClient: boardDoc.clientID,
       versionId: version.id,
       frame: frameNumber,
       rate: 0,

@@ -13,6 +13,11 @@ export type BoardSession = {
   presenting: boolean;
   presenterId: string | null;
   presenterName: string | null;
+  /**
+   * The browser tab that presents (its board document's client id): the same person with a
+   * second tab open follows, rather than both tabs driving at once.
+   */
+  presenterClient: number | null;
   versionId: string | null;
   /** The presenter's frame number; while playing, the live frame travels in the presenter's presence. */
   frame: number | null;
@@ -39,6 +44,8 @@ export function readSession(doc: Y.Doc, defaults: { presenterId: string | null }
     presenting: m.get("presenting") === true,
     presenterId: (m.get("presenterId") as string | undefined) ?? defaults.presenterId,
     presenterName: (m.get("presenterName") as string | undefined) ?? null,
+    presenterClient:
+      typeof m.get("presenterClient") === "number" ? (m.get("presenterClient") as number) : null,
     versionId: (m.get("versionId") as string | undefined) ?? null,
     frame: typeof m.get("frame") === "number" ? (m.get("frame") as number) : null,
     rate: typeof m.get("rate") === "number" ? (m.get("rate") as number) : 0,
