@@ -282,6 +282,12 @@ test.describe("talent & likeness consent registry", () => {
     await add.getByRole("button", { name: "Add talent" }).click();
     await expect(add.getByRole("alert")).toHaveText("Juno Park is already in this show's talent registry.");
 
+    await card.getByRole("button", { name: "Edit talent" }).click();
+    const edit = card.getByRole("form", { name: "Edit Juno Park" });
+    await edit.getByLabel("Notes").fill("Lead; agent: Rowe & Co");
+    await edit.getByRole("button", { name: "Save talent" }).click();
+    await expect(card).toContainText("Lead; agent: Rowe & Co");
+
     await card.getByRole("button", { name: "Add consent" }).click();
     const consent = card.getByRole("form", { name: "Add consent for Juno Park" });
     await consent.getByLabel("Scope of use").fill("Digital double for SQ010 crowd shots");
