@@ -15,7 +15,7 @@ test.describe("dailies slice", () => {
 
     await page.goto(`${app.url}/shows/moonfall`);
     await expect(page.getByRole("heading", { name: /Moonfall/ })).toBeVisible();
-    await expect(page.getByText("SQ010_SH0010")).toBeVisible();
+    await expect(page.locator(".shot-card").getByText("SQ010_SH0010")).toBeVisible();
     const thumbs = page.locator(".shot-card img");
     await expect(thumbs).toHaveCount(3);
     await expect
