@@ -78,6 +78,16 @@ test("an artist uploads a 24-frame sequence, sees the progress and the new versi
   await expect(page.getByTestId("frame-position")).toContainText("1 / 24");
   await expect(page.getByTestId("frame-number")).toHaveText("1001");
   await expect(page.getByTestId("frame-image")).toBeVisible();
+
+  // The untouched original is served, in byte ranges too (how a browser seeks in a clip).
+  const proxy = new URL((await page.getByTestId("frame-image").getAttribute("src"))!, app.url);
+  proxy.searchParams.set("variant", "original");
+  const whole = await page.request.get(proxy.toString());
+  expect(whole.status()).toBe(200);
+  const first = await page.request.get(proxy.toString(), { headers: { range: "bytes=0-7" } });
+  expect(first.status()).toBe(206);
+  expect(first.headers()["content-range"]).toBe(`bytes 0-7/${(await whole.body()).length}`);
+  expect([...(await first.body())]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   await page.context().close();
 });
 
