@@ -131,6 +131,18 @@ describe("sign-in throttling", () => {
       expect((await attempt("rex@shotboard.test", "bad")).error).toBeNull();
   });
 
+  it("counts older than a day that lock nothing are forgotten", async () => {
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    await t.db.db.insert(signinThrottle).values([
+      { key: "account:stale@shotboard.test", failures: 3, windowStart: old },
+      { key: "address:10.7.7.7", failures: 25, windowStart: old, lockedUntil: new Date(Date.now() + 60_000) },
+    ]);
+    await attempt("someone@shotboard.test", "bad");
+    const keys = (await t.db.db.select({ key: signinThrottle.key }).from(signinThrottle)).map((r) => r.key);
+    expect(keys).not.toContain("account:stale@shotboard.test");
+    expect(keys, "still locked: kept").toContain("address:10.7.7.7");
+  });
+
   it("a disabled account cannot sign in, with the same message as a wrong password", async () => {
     await t.db.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, t.seed.users.nomad!));
     try {

@@ -47,6 +47,12 @@ export async function recordFailure(db: Database, keys: ThrottleKeys): Promise<D
   const lock = sql.raw(`interval '${THROTTLE.lockMinutes} minutes'`);
   const locks: Date[] = [];
   await inScope(db, {}, async (tx) => {
+    // Counts older than a day, no longer locking anything, are forgotten (keeps the table small).
+    await tx
+      .delete(signinThrottle)
+      .where(
+        sql`${signinThrottle.windowStart} < now() - interval '1 day' and coalesce(${signinThrottle.lockedUntil}, ${signinThrottle.windowStart}) < now()`,
+      );
     for (const key of keysOf(keys)) {
       const max = key === keys.account ? THROTTLE.maxAccountFailures : THROTTLE.maxAddressFailures;
       const stale = sql`${signinThrottle.windowStart} < now() - ${window}`;
