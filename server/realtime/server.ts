@@ -34,7 +34,8 @@ export const CLOSE = {
   shuttingDown: 4503,
 } as const;
 
-const SESSION_ENDED = "Your session has ended (signed out everywhere, or the account was disabled). Sign in again.";
+const SESSION_ENDED =
+  "Your session has ended (signed out everywhere, or the account was disabled). Sign in again.";
 
 export type RealtimeOptions = {
   db: Database;

@@ -21,8 +21,8 @@ import {
   gateSettingsOf,
   readGateSettings,
 } from "~/server/services/gates";
-import { refreshShotStatus } from "~/server/services/shots";
 import { refreshNotesFromStore } from "~/server/services/notes";
+import { refreshShotStatus } from "~/server/services/shots";
 import { takeSnapshot } from "~/server/services/signoff-snapshot";
 
 /** What each decision may follow, and the version status it leads to. */
