@@ -15,9 +15,11 @@ const KIND_TEXT: Record<string, string> = {
 };
 
 /** Every note on the user's versions and every note mentioning them, across their shows. */
-export default async function MyNotesPage() {
+export default async function MyNotesPage({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
+  const { q } = await searchParams;
+  const search = typeof q === "string" ? q.slice(0, 200) : "";
   const { caller, user } = await pageCaller("/notes");
-  const mine = await caller.notes.mine();
+  const mine = await caller.notes.mine(search ? { search } : undefined);
   return (
     <>
       <TopBar userName={user.name}>
@@ -29,9 +31,21 @@ export default async function MyNotesPage() {
           Notes on versions you submitted, and notes that mention you, in every show you belong to, newest
           first.
         </p>
+        <form className="notes-search" action="/notes" aria-label="Search my notes">
+          <input
+            type="search"
+            name="q"
+            defaultValue={search}
+            maxLength={200}
+            placeholder="Search text, author or shot"
+            aria-label="Search my notes"
+          />
+          <button type="submit">Search</button>
+          {search ? <Link href="/notes">Clear</Link> : null}
+        </form>
         {mine.length === 0 ? (
           <p className="muted" data-testid="no-notes">
-            No notes for you yet.
+            {search ? `No notes match “${search}”.` : "No notes for you yet."}
           </p>
         ) : (
           <ol className="my-notes" data-testid="my-notes">

@@ -9,7 +9,9 @@ export const notesRouter = router({
    * Every note on the caller's versions and every note mentioning them, newest first, across
    * the shows where they hold a live membership (each read under that show's scope).
    */
-  mine: protectedProcedure.query(({ ctx }) => listMyNotes(ctx.db, { userId: ctx.session.user.id })),
+  mine: protectedProcedure
+    .input(z.object({ search: z.string().max(200).optional() }).optional())
+    .query(({ ctx, input }) => listMyNotes(ctx.db, { userId: ctx.session.user.id, search: input?.search })),
 
   /** A board's notes, version by version, for the CSV and PDF exports. */
   board: showProcedure("view")

@@ -266,6 +266,12 @@ describe("My notes", () => {
     const dana = await (await t.as("dana")).notes.mine();
     expect(dana.map((n) => n.id)).toContain("tw-1");
     expect(await (await t.as("nomad")).notes.mine()).toEqual([]);
+
+    // Search: every word must match the text, author or shot; LIKE wildcards are literal.
+    const found = await (await t.as("dana")).notes.mine({ search: "tidewater SECRET" });
+    expect(found.map((n) => n.id)).toEqual(["tw-1"]);
+    expect(await (await t.as("dana")).notes.mine({ search: "%" })).toEqual([]);
+    expect(await (await t.as("sam")).notes.mine({ search: "secret" })).toEqual([]);
   });
 });
 

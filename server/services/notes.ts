@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import { type Annotation, annotationsOf } from "~/app/_lib/annotations";
 import { type Thread, threadsOf } from "~/app/_lib/comments";
@@ -385,9 +385,10 @@ export const MY_NOTES_LIMIT = 300;
  */
 export async function listMyNotes(
   db: Database,
-  input: { userId: string; limit?: number },
+  input: { userId: string; limit?: number; search?: string },
 ): Promise<MyNote[]> {
   const limit = Math.min(input.limit ?? MY_NOTES_LIMIT, MY_NOTES_LIMIT);
+  const words = (input.search ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 8);
   const memberOf = await listMyShows(db, input.userId);
   const perShow = await Promise.all(
     memberOf.map((show) =>
@@ -413,7 +414,17 @@ export async function listMyNotes(
           .from(notes)
           .innerJoin(versions, and(eq(versions.id, notes.versionId), eq(versions.showId, show.id)))
           .innerJoin(shots, and(eq(shots.id, versions.shotId), eq(shots.showId, show.id)))
-          .where(and(eq(notes.showId, show.id), or(onMine, mentionsMe)))
+          .where(
+            and(
+              eq(notes.showId, show.id),
+              or(onMine, mentionsMe),
+              // Every word must appear in the note's text, its author or its shot code.
+              ...words.map((w) => {
+                const like = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+                return or(ilike(notes.text, like), ilike(notes.authorName, like), ilike(shots.code, like));
+              }),
+            ),
+          )
           .orderBy(desc(notes.createdAt), asc(notes.id))
           .limit(limit);
         const versionIds = [...new Set(rows.map((r) => r.versionId))];
