@@ -43,6 +43,11 @@ const ZEnv = z.object({
     .int("must be a whole number of bytes")
     .min(1024, "must be at least 1024 bytes")
     .default(200 * 1024 * 1024),
+  MAX_UPLOAD_TOTAL_BYTES: z.coerce
+    .number({ error: "must be a number of bytes, e.g. 2147483648 for 2 GiB" })
+    .int("must be a whole number of bytes")
+    .min(1024, "must be at least 1024 bytes")
+    .default(2 * 1024 * 1024 * 1024),
   SESSION_IDLE_MINUTES: z.coerce
     .number({ error: "must be a whole number of minutes, e.g. 60" })
     .int("must be a whole number of minutes, e.g. 60")

@@ -8,5 +8,6 @@ export const appIngestDeps: IngestDeps = {
   db: getDb,
   store: () => mediaStoreFromEnv(env()),
   maxFileBytes: () => env().MAX_UPLOAD_BYTES,
+  maxTotalBytes: () => env().MAX_UPLOAD_TOTAL_BYTES,
   appOrigin: () => env().appOrigin,
 };

@@ -32,6 +32,7 @@ let moonfallToken: string;
 let tidewaterToken: string;
 let work: string;
 const MAX = 2 * 1024 * 1024;
+const MAX_TOTAL = 6 * 1024 * 1024;
 
 beforeAll(async () => {
   t = await seededDatabase();
@@ -41,6 +42,7 @@ beforeAll(async () => {
     db: async () => t.db.db,
     store: () => store,
     maxFileBytes: () => MAX,
+    maxTotalBytes: () => MAX_TOTAL,
     appOrigin: () => base,
   };
   server = http.createServer(async (req, res) => {
@@ -258,6 +260,45 @@ describe("POST /api/ingest", () => {
           file: "bomb.1001.png",
         },
       });
+    });
+
+    it("a request larger than the total limit, declared or streamed without a length", async () => {
+      const big = Array.from({ length: 4 }, (_, i) => ({
+        name: `sh0010.${1001 + i}.png`,
+        bytes: new Uint8Array(1900 * 1024),
+      }));
+      const declared = await unchanged(() =>
+        post("/api/ingest", form({ shot: "SQ010_SH0010" }, big), bearer(moonfallToken)),
+      );
+      expect(declared.status).toBe(413);
+      expect(declared.body.error).toMatch(/larger than 6 MiB in all \(MAX_UPLOAD_TOTAL_BYTES\)/);
+
+      // The same body streamed with no Content-Length (on its own connection): refused once it
+      // passes the limit, without reading the rest.
+      const encoded = new Response(form({ shot: "SQ010_SH0010" }, big));
+      const bytes = new Uint8Array(await encoded.arrayBuffer());
+      const streamed = await unchanged(
+        () =>
+          new Promise<number | string>((resolve) => {
+            const req = http.request(`${base}/api/ingest`, {
+              method: "POST",
+              agent: false,
+              headers: {
+                ...bearer(moonfallToken),
+                "content-type": encoded.headers.get("content-type")!,
+                "transfer-encoding": "chunked",
+              },
+            });
+            req.on("response", (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            });
+            req.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
+            for (let i = 0; i < bytes.length; i += 64 * 1024) req.write(bytes.subarray(i, i + 64 * 1024));
+            req.end();
+          }),
+      );
+      expect(streamed).toBe(413);
     });
 
     it("a body that is not multipart", async () => {

@@ -15,8 +15,51 @@ export type IngestDeps = {
   db: () => Promise<Database>;
   store: () => MediaStore;
   maxFileBytes: () => number;
+  /** Largest whole request body (all files together); the body is read in memory. */
+  maxTotalBytes?: () => number;
   appOrigin: () => string;
 };
+
+/** The default for `maxTotalBytes` when a caller sets none (the app passes MAX_UPLOAD_TOTAL_BYTES). */
+export const DEFAULT_MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** The request body is larger than the configured total: answered 413, nothing read further. */
+class BodyTooLarge extends Error {
+  constructor(limit: number) {
+    super(
+      `This upload is larger than ${Math.round(limit / 1024 / 1024)} MiB in all (MAX_UPLOAD_TOTAL_BYTES). Nothing was saved; send the frames in smaller batches, e.g. one shot range at a time.`,
+    );
+  }
+}
+
+/** The request with its body cut off (and refused) past `limit` bytes, whatever Content-Length says. */
+function limitBody(req: Request, limit: number): { request: Request; exceeded: () => boolean } {
+  const declared = Number(req.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge(limit);
+  if (!req.body) return { request: req, exceeded: () => false };
+  let seen = 0;
+  let over = false;
+  const counted = req.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > limit) {
+          over = true;
+          controller.error(new BodyTooLarge(limit));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const request = new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: counted,
+    duplex: "half",
+  } as RequestInit);
+  return { request, exceeded: () => over };
+}
 
 const STATUS: Record<AppErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -35,6 +78,7 @@ export function json(status: number, body: unknown): Response {
 }
 
 function errorResponse(error: unknown): Response {
+  if (error instanceof BodyTooLarge) return json(413, { error: error.message });
   if (error instanceof IngestRefusal) {
     return json(400, { error: error.message, ...error.details });
   }
@@ -51,17 +95,19 @@ function errorResponse(error: unknown): Response {
 type Parsed = { fields: Map<string, string>; files: IngestFile[] };
 
 /** Reads the multipart body: text fields, `provenance` (text or an attached .json), and every file. */
-async function readForm(req: Request): Promise<Parsed> {
-  if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
+async function readForm(original: Request, maxTotalBytes: number): Promise<Parsed> {
+  if (!(original.headers.get("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
     throw new AppError(
       "BAD_REQUEST",
       "Send the files as multipart/form-data (e.g. curl -F files=@frame.png).",
     );
   }
+  const body = limitBody(original, maxTotalBytes);
   let form: FormData;
   try {
-    form = await req.formData();
+    form = await body.request.formData();
   } catch {
+    if (body.exceeded()) throw new BodyTooLarge(maxTotalBytes);
     throw new AppError(
       "BAD_REQUEST",
       "The upload could not be read: the multipart body is malformed or was cut off.",
@@ -101,7 +147,7 @@ export async function handlePipelineIngest(req: Request, deps: IngestDeps): Prom
           "This pipeline token is not valid: it is unknown or has been revoked. Ask a producer of the show for a new one.",
       });
     }
-    const { fields, files } = await readForm(req);
+    const { fields, files } = await readForm(req, deps.maxTotalBytes?.() ?? DEFAULT_MAX_TOTAL_BYTES);
     const show = fields.get("show")?.trim();
     if (show && show !== token.showId) {
       if (show !== (await showOfToken(db, token.showId))) {
@@ -170,7 +216,7 @@ export async function handleBrowserUpload(
       return json(403, { error: "This show is locked: it is read-only until a producer unlocks it." });
     }
     if (!/^[0-9a-f-]{36}$/i.test(params.shotId)) return json(404, { error: NOT_FOUND_MESSAGE });
-    const { fields, files } = await readForm(req);
+    const { fields, files } = await readForm(req, deps.maxTotalBytes?.() ?? DEFAULT_MAX_TOTAL_BYTES);
     const result = await ingestVersion(
       db,
       {
