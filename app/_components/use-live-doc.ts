@@ -66,12 +66,30 @@ export function useLiveDoc(
     if (!name) return;
     const doc = new Y.Doc();
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    const cache = cacheKey ? new IndexeddbPersistence(`shotboard:${cacheKey}:${name}`, doc) : null;
+    // With a cached copy, connect once it is loaded: the server then sends only what the
+    // browser lacks instead of the whole document (a version with 10,000 annotations is MBs).
     const provider = new WebsocketProvider(`${scheme}://${window.location.host}/yjs`, name, doc, {
       disableBc: true,
       maxBackoffTime: 4000,
+      connect: !cache,
     });
     sendOnlyOwnPresence(provider);
-    const cache = cacheKey ? new IndexeddbPersistence(`shotboard:${cacheKey}:${name}`, doc) : null;
+    if (cache) {
+      const connect = () => {
+        if (!ended && !provider.wsconnected && !provider.wsconnecting && navigator.onLine !== false)
+          provider.connect();
+      };
+      // A broken or slow IndexedDB must not keep the board offline.
+      const fallback = window.setTimeout(connect, 1500);
+      void cache.whenSynced.then(
+        () => {
+          window.clearTimeout(fallback);
+          connect();
+        },
+        () => connect(),
+      );
+    }
     /** The browser's copy holds changes the server will not take (or may no longer be ours to keep). */
     const dropCache = () => {
       void cache?.clearData();
