@@ -128,12 +128,9 @@ function typedOf(row: typeof provenance.$inferSelect): TypedProvenance {
 
 type VersionLabel = { versionId: string; shotCode: string; number: number; status: string };
 
-async function versionLabels(
-  tx: Queryable,
-  where: { showId: string; versionIds: string[] },
-): Promise<Map<string, VersionLabel>> {
-  if (where.versionIds.length === 0) return new Map();
-  const rows = await tx
+/** Versions of one show with their shot code, as labels ("SQ010_SH0010 v2"); callers add the filter. */
+function labelsOfShow(tx: Queryable, showId: string) {
+  return tx
     .select({
       versionId: versions.id,
       shotCode: shots.code,
@@ -141,8 +138,18 @@ async function versionLabels(
       status: versions.status,
     })
     .from(versions)
-    .innerJoin(shots, and(eq(shots.id, versions.shotId), eq(shots.showId, where.showId)))
-    .where(and(eq(versions.showId, where.showId), inArray(versions.id, where.versionIds)));
+    .innerJoin(shots, and(eq(shots.id, versions.shotId), eq(shots.showId, showId)))
+    .$dynamic();
+}
+
+async function versionLabels(
+  tx: Queryable,
+  where: { showId: string; versionIds: string[] },
+): Promise<Map<string, VersionLabel>> {
+  if (where.versionIds.length === 0) return new Map();
+  const rows = await labelsOfShow(tx, where.showId).where(
+    and(eq(versions.showId, where.showId), inArray(versions.id, where.versionIds)),
+  );
   return new Map(rows.map((r) => [r.versionId, r]));
 }
 
@@ -254,15 +261,7 @@ export async function getProvenance(tx: Queryable, where: { showId: string; vers
     .from(talent)
     .where(eq(talent.showId, where.showId))
     .orderBy(asc(talent.name));
-  const otherVersions = await tx
-    .select({
-      versionId: versions.id,
-      shotCode: shots.code,
-      number: versions.number,
-      status: versions.status,
-    })
-    .from(versions)
-    .innerJoin(shots, and(eq(shots.id, versions.shotId), eq(shots.showId, where.showId)))
+  const otherVersions = await labelsOfShow(tx, where.showId)
     .where(and(eq(versions.showId, where.showId), sql`${versions.id} <> ${where.versionId}`))
     .orderBy(asc(shots.code), asc(versions.number))
     .limit(500);

@@ -243,17 +243,13 @@ function RevokeConsent({
       }}
     >
       <input aria-label="Reason for revoking" value={reason} onChange={(e) => setReason(e.target.value)} />
-      <button type="submit" className="danger" disabled={revoke.isPending}>
-        Confirm revoke
-      </button>
-      <button type="button" onClick={() => setOpen(false)}>
-        Cancel
-      </button>
-      {revoke.error ? (
-        <p className="error" role="alert">
-          {revoke.error.message}
-        </p>
-      ) : null}
+      <FormActions
+        label="Confirm revoke"
+        danger
+        pending={revoke.isPending}
+        error={revoke.error}
+        onCancel={() => setOpen(false)}
+      />
     </form>
   );
 }
@@ -290,17 +286,7 @@ function EditTalentForm({ showId, talent, onDone }: { showId: string; talent: Ta
       <label htmlFor={`${id}-notes`}>
         Notes <input id={`${id}-notes`} value={notes} onChange={(e) => setNotes(e.target.value)} />
       </label>
-      <button type="submit" disabled={update.isPending}>
-        Save talent
-      </button>
-      <button type="button" onClick={onDone}>
-        Cancel
-      </button>
-      {update.error ? (
-        <p className="error" role="alert">
-          {update.error.message}
-        </p>
-      ) : null}
+      <FormActions label="Save talent" pending={update.isPending} error={update.error} onCancel={onDone} />
     </form>
   );
 }
@@ -362,17 +348,38 @@ function AddConsentForm({ showId, talent, onDone }: { showId: string; talent: Ta
       <label htmlFor={`${id}-ref`}>
         Reference <input id={`${id}-ref`} value={reference} onChange={(e) => setReference(e.target.value)} />
       </label>
-      <button type="submit" disabled={add.isPending}>
-        Save consent
+      <FormActions label="Save consent" pending={add.isPending} error={add.error} onCancel={onDone} />
+    </form>
+  );
+}
+
+/** A form's submit and cancel buttons and the refusal the server gave, said as it was. */
+function FormActions({
+  label,
+  pending,
+  error,
+  onCancel,
+  danger,
+}: {
+  label: string;
+  pending: boolean;
+  error: { message: string } | null;
+  onCancel: () => void;
+  danger?: boolean;
+}) {
+  return (
+    <>
+      <button type="submit" className={danger ? "danger" : undefined} disabled={pending}>
+        {label}
       </button>
-      <button type="button" onClick={onDone}>
+      <button type="button" onClick={onCancel}>
         Cancel
       </button>
-      {add.error ? (
+      {error ? (
         <p className="error" role="alert">
-          {add.error.message}
+          {error.message}
         </p>
       ) : null}
-    </form>
+    </>
   );
 }
