@@ -181,11 +181,12 @@ describe("a producer manages members", () => {
     const self = (await priya.member.list({ showId: moonfall.id })).find((m) => m.role === "producer")!;
     const ref = { showId: moonfall.id, membershipId: self.membershipId };
     for (const attempt of [
-      priya.member.remove(ref),
-      priya.member.setRole({ ...ref, role: "director" }),
-      priya.member.setExpiry({ ...ref, expiresAt: inDays(5) }),
+      () => priya.member.remove(ref),
+      () => priya.member.setRole({ ...ref, role: "director" }),
+      () => priya.member.setExpiry({ ...ref, expiresAt: inDays(5) }),
     ]) {
-      expect(await failure(attempt)).toMatchObject({
+      // One at a time: each attempt starts only when the previous one has answered.
+      expect(await failure(attempt())).toMatchObject({
         code: "CONFLICT",
         message: expect.stringContaining("only producer"),
       });
