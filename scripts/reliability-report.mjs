@@ -35,6 +35,7 @@ const [leakTried, leakBlocked] = tally(/isolation\.test\.ts$/);
 const [wsTried, wsRefused] = tally(/realtime\/abuse\.test\.ts$/);
 const [faults, recovered] = sum("fault", "injected", "recovered");
 const [sent, persisted] = sum("edits", "sent", "persisted");
+const [uploadsSent, uploadsStored] = sum("uploads", "sent", "stored");
 const [abuseTried, abuseRefused] = sum("abuse", "tried", "refused");
 const [inputsTried, inputsRefused] = sum("input", "tried", "refused");
 const soak = results.filter((r) => r.kind === "soak");
@@ -42,6 +43,7 @@ const soak = results.filter((r) => r.kind === "soak");
 const rows = [
   ["faults injected / recovered", faults, recovered],
   ["edits sent / persisted", sent, persisted],
+  ["uploads sent at once / stored (one complete version each)", uploadsSent, uploadsStored],
   ["leaks attempted / blocked (procedures probed with another show's ids)", leakTried, leakBlocked],
   ["abuse attempts / refused (sign-in, sessions)", abuseTried, abuseRefused],
   ["websocket attacks / refused (abuse.test.ts cases)", wsTried, wsRefused],
@@ -73,8 +75,10 @@ for (const r of results.filter((r) => r.kind !== "soak")) {
       ? [r.injected, r.recovered]
       : r.kind === "edits"
         ? [r.sent, r.persisted]
-        : [r.tried, r.refused];
-  console.log(`  ${r.kind.padEnd(6)} ${r.name}: ${a} / ${b}`);
+        : r.kind === "uploads"
+          ? [r.sent, r.stored]
+          : [r.tried, r.refused];
+  console.log(`  ${r.kind.padEnd(7)} ${r.name}: ${a} / ${b}`);
 }
 if (!results.length) console.log("  (no results recorded: did the suites run?)");
 process.exit(bad || !results.length ? 1 : 0);

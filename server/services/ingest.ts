@@ -384,8 +384,11 @@ export async function ingestVersion(
         })
         .onConflictDoNothing();
     } else {
-      const unique = new Map(prepared.map((p) => [p.sha256, p]));
-      for (const m of unique.values()) await recordMedia(tx, input.showId, m);
+      // In sha256 order: two ingests into different shots sharing frames in another order would
+      // otherwise each hold a media row the other waits for (a deadlock, answered 500).
+      const unique = [...new Map(prepared.map((p) => [p.sha256, p])).values()];
+      unique.sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
+      for (const m of unique) await recordMedia(tx, input.showId, m);
       const rows = planned.frames.map((f, i) => ({
         showId: input.showId,
         versionId,

@@ -8,6 +8,7 @@ import { appendFileSync } from "node:fs";
 export type ReliabilityResult =
   | { kind: "fault"; name: string; injected: number; recovered: number }
   | { kind: "edits"; name: string; sent: number; persisted: number }
+  | { kind: "uploads"; name: string; sent: number; stored: number }
   | { kind: "leak"; name: string; tried: number; blocked: number }
   | { kind: "abuse"; name: string; tried: number; refused: number }
   | { kind: "input"; name: string; tried: number; refused: number }

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 
-/** A live node (server/testing/realtime-node.ts) in its own process, as a deployment runs it. */
+/**
+ * A live node (server/testing/realtime-node.ts, or another `script` that prints "ready <port>",
+ * such as server/testing/ingest-node.ts) in its own process, as a deployment runs it.
+ */
 export type LiveNode = {
   port: number;
   child: ChildProcess;
@@ -15,20 +18,22 @@ export type LiveNode = {
 export function startLiveNode(opts: {
   databaseUrl: string;
   secret: string;
-  origin: string;
+  /** The Origin a realtime node accepts (REALTIME_ORIGIN). */
+  origin?: string;
   port?: number;
   env?: Record<string, string>;
+  script?: string;
 }): Promise<LiveNode> {
   const child = spawn(
     process.execPath,
-    ["--expose-gc", "--import", "tsx", "server/testing/realtime-node.ts"],
+    ["--expose-gc", "--import", "tsx", opts.script ?? "server/testing/realtime-node.ts"],
     {
       env: {
         ...process.env,
         DATABASE_URL: opts.databaseUrl,
         AUTH_SECRET: opts.secret,
         PORT: String(opts.port ?? 0),
-        REALTIME_ORIGIN: opts.origin,
+        ...(opts.origin ? { REALTIME_ORIGIN: opts.origin } : {}),
         REDIS_URL: "",
         ...opts.env,
       },
