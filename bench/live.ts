@@ -7,6 +7,7 @@
  *   npm run bench:live                       # N = 10, 100, 500
  *   BENCH_CLIENTS=10,100 BENCH_SECONDS=5 npm run bench:live
  *   BENCH_REDIS=0 npm run bench:live         # without the cross-node run (two Shotboard nodes + Redis)
+ *   BENCH_PROFILE=/tmp/prof npm run bench:live  # a CPU profile of each Shotboard node
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -37,8 +38,12 @@ type Proc = { child: ChildProcess; port: number };
 
 // ---------------------------------------------------------------- servers
 
-function spawnServer(script: string, env: Record<string, string> = {}): Promise<Proc> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+function spawnServer(
+  script: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<Proc> {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
@@ -108,6 +113,7 @@ type Target = {
 
 const MARK = Buffer.from("~M");
 const sent = new Map<string, number>();
+let runs = 0;
 let latencies: number[] = [];
 
 /** Finds every "~M<w>:<seq>~" marker in a message: no Y.Doc, so 500 receivers stay cheap. */
@@ -171,12 +177,15 @@ async function runLoad(
 ): Promise<Fanout> {
   latencies = [];
   sent.clear();
+  const run = ++runs;
   const docs = writers.map(() => new Y.Doc());
   const interval = 1000 / (rate / writers.length);
   let seq = 0;
   const timers = writers.map((ws, w) =>
     setInterval(() => {
-      const key = `${w}:${seq++}`;
+      // Unique across runs: a document reused by a later run must not hold the key already
+      // (a concurrent set of an existing key may lose to it, and then carries no marker).
+      const key = `${run}:${w}:${seq++}`;
       const doc = docs[w]!;
       let update: Uint8Array | null = null;
       const grab = (u: Uint8Array) => {
@@ -270,7 +279,15 @@ async function startKind(kind: Kind, sb: Prepared, docIndex: number) {
   let procs: Proc[];
   if (kind === "bare") procs = [await spawnServer("bench/servers/bare.ts")];
   else if (kind === "hocuspocus") procs = [await spawnServer("bench/servers/hocuspocus.ts")];
-  else if (kind === "shotboard") procs = [await spawnServer("server/testing/realtime-node.ts", nodeEnv)];
+  else if (kind === "shotboard")
+    procs = [
+      await spawnServer(
+        "server/testing/realtime-node.ts",
+        nodeEnv,
+        // BENCH_PROFILE=dir: a CPU profile of the Shotboard node per run, for chrome://inspect.
+        process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+      ),
+    ];
   else
     procs = await Promise.all([
       spawnServer("server/testing/realtime-node.ts", { ...nodeEnv, REDIS_URL }),

@@ -328,7 +328,7 @@ export class Room {
 
   /** When the room empties, leave one merged row behind so the next open loads it at once. */
   private async compactIdle(): Promise<void> {
-    if (this.rowsSinceCompaction <= 1 || this.compacting) return;
+    if (this.rowsSinceCompaction <= 1 || this.compacting || this.destroyed) return;
     this.rowsSinceCompaction = 1;
     await this.store.compact(this.ref.showId, this.ref.name).catch(this.onError);
   }

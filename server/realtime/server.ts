@@ -336,6 +336,9 @@ export function createRealtime(opts: RealtimeOptions) {
       for (const room of rooms.values())
         for (const conn of room.conns) closeConn(conn, CLOSE.shuttingDown, "Server restarting");
       await Promise.all([...rooms.values()].map((r) => r.flush()));
+      // Everything is stored: connections still closing must not start work on a closed pool.
+      for (const room of rooms.values()) room.destroy();
+      rooms.clear();
       wss.close();
       await opts.bus?.close();
     },
