@@ -55,8 +55,9 @@ const FROM_BUS = Symbol("bus");
 
 /**
  * One live document: its Y.Doc, presence, and connections. Accepted updates are batched per
- * event-loop turn, persisted, and only then broadcast, so nothing another client has seen can
- * be lost by a crash. When the last connection leaves the room is flushed and freed.
+ * event-loop turn, persisted (several turns in parallel), and only then broadcast, so nothing
+ * another client has seen can be lost by a crash. When the last connection leaves the room is
+ * flushed and freed.
  */
 export class Room {
   readonly doc = new Y.Doc({ gc: true });
@@ -65,7 +66,12 @@ export class Room {
   private pending: { update: Uint8Array; origin: unknown }[] = [];
   /** Awareness client ids of clients connected to other nodes. */
   private readonly remoteClientIds = new Set<number>();
-  private flushing: Promise<void> | null = null;
+  /** The end of the current event-loop turn's batch, when one is open. */
+  private turn: Promise<void> | null = null;
+  /** Appends in flight, each relayed when it is stored. */
+  private readonly writes = new Set<Promise<void>>();
+  /** Batches whose append failed (database down), retried together. */
+  private failed: { update: Uint8Array; origin: unknown }[] = [];
   private rowsSinceCompaction = 0;
   private compacting: Promise<void> | null = null;
   private loaded: Promise<void>;
@@ -283,46 +289,73 @@ export class Room {
 
   private enqueue(update: Uint8Array, origin: unknown): void {
     this.pending.push({ update, origin });
-    if (!this.flushing)
-      this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+    if (!this.turn)
+      this.turn = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.endTurn());
   }
 
-  /** Persists everything queued so far, then broadcasts it; retries while the database is down. */
-  private async drain(): Promise<void> {
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
-        const merged = batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((b) => b.update));
-        // A batch written by one connection is not echoed back to it; mixed batches go to everyone.
-        const origins = new Set(batch.map((b) => b.origin));
-        const skip = origins.size === 1 ? batch[0]!.origin : null;
-        try {
-          await this.store.append(this.ref.showId, this.ref.name, merged);
-        } catch (error) {
-          this.pending = [{ update: merged, origin: null }, ...this.pending];
-          this.onError(error);
-          await new Promise((r) => setTimeout(r, 1000));
-          if (this.destroyed) return;
-          continue;
-        }
-        const data = message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, merged));
-        for (const conn of this.conns) if (conn !== skip) this.send(conn, data);
-        this.bus?.publish(this.ref.name, "update", merged);
-        this.notes?.schedule();
-        if (++this.rowsSinceCompaction >= COMPACT_EVERY && !this.compacting) {
-          // In the background: relaying goes on while the rows are merged.
-          this.rowsSinceCompaction = 1;
-          this.compacting = this.store
-            .compact(this.ref.showId, this.ref.name)
-            .then(() => undefined, this.onError)
-            .finally(() => {
-              this.compacting = null;
-            });
-        }
+  /**
+   * Everything accepted in one event-loop turn, merged, is appended at once — without waiting
+   * for an earlier turn's append still in flight, so one slow write does not hold up the next
+   * (updates commute: they may be stored and relayed in any order).
+   */
+  private endTurn(): void {
+    this.turn = null;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const merged = batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((b) => b.update));
+    // A batch written by one connection is not echoed back to it; mixed batches go to everyone.
+    const origin = batch[0]!.origin;
+    const skip = batch.every((b) => b.origin === origin) ? origin : null;
+    const write = this.persistThenRelay(merged, skip).finally(() => this.writes.delete(write));
+    this.writes.add(write);
+  }
+
+  /** Appends one batch and only then relays it; while the database is down, batches wait together. */
+  private async persistThenRelay(merged: Uint8Array, skip: unknown): Promise<void> {
+    if (this.failed.length === 0) {
+      try {
+        await this.store.append(this.ref.showId, this.ref.name, merged);
+        return this.stored(merged, skip);
+      } catch (error) {
+        this.onError(error);
       }
-    } finally {
-      this.flushing = null;
+    }
+    this.failed.push({ update: merged, origin: skip });
+    if (this.failed.length > 1) return; // the first one's retry loop takes it along
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (this.destroyed) return;
+      const batch = this.failed;
+      const all = Y.mergeUpdates(batch.map((b) => b.update));
+      try {
+        await this.store.append(this.ref.showId, this.ref.name, all);
+      } catch (error) {
+        this.onError(error);
+        continue;
+      }
+      this.failed = [];
+      const origin = batch[0]!.origin;
+      return this.stored(all, batch.every((b) => b.origin === origin) ? origin : null);
+    }
+  }
+
+  /** A stored batch: relayed here and to other nodes, notes and compaction scheduled. */
+  private stored(merged: Uint8Array, skip: unknown): void {
+    const data = message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, merged));
+    for (const conn of this.conns) if (conn !== skip) this.send(conn, data);
+    this.bus?.publish(this.ref.name, "update", merged);
+    this.notes?.schedule();
+    if (++this.rowsSinceCompaction >= COMPACT_EVERY && !this.compacting) {
+      // In the background: relaying goes on while the rows are merged. Compaction replaces
+      // exactly the rows it read, so appends still in flight are untouched.
+      this.rowsSinceCompaction = 1;
+      this.compacting = this.store
+        .compact(this.ref.showId, this.ref.name)
+        .then(() => undefined, this.onError)
+        .finally(() => {
+          this.compacting = null;
+        });
     }
   }
 
@@ -335,7 +368,8 @@ export class Room {
 
   /** Waits until everything accepted is persisted and the notes are materialised. */
   async flush(): Promise<void> {
-    while (this.flushing || this.compacting) await (this.flushing ?? this.compacting);
+    while (this.turn || this.writes.size > 0 || this.compacting)
+      await (this.turn ?? this.writes.values().next().value ?? this.compacting);
     await this.notes?.now();
   }
 
