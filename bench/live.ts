@@ -21,6 +21,7 @@ import WebSocket from "ws";
 import * as Y from "yjs";
 import { openPostgres } from "~/db/client";
 import { seedDemo } from "~/db/seed";
+import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
 import { docName } from "~/server/realtime/doc-name";
 import { LocalMediaStore } from "~/server/storage/media-store";
 
@@ -279,20 +280,19 @@ async function startKind(kind: Kind, sb: Prepared, docIndex: number) {
   let procs: Proc[];
   if (kind === "bare") procs = [await spawnServer("bench/servers/bare.ts")];
   else if (kind === "hocuspocus") procs = [await spawnServer("bench/servers/hocuspocus.ts")];
-  else if (kind === "shotboard")
-    procs = [
-      await spawnServer(
-        "server/testing/realtime-node.ts",
-        nodeEnv,
-        // BENCH_PROFILE=dir: a CPU profile of the Shotboard node per run, for chrome://inspect.
-        process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
-      ),
+  else {
+    // As `npm start` runs it; BENCH_PROFILE=dir adds a CPU profile per node, for DevTools.
+    const flags = [
+      ...SERVER_NODE_FLAGS,
+      ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
     ];
-  else
-    procs = await Promise.all([
-      spawnServer("server/testing/realtime-node.ts", { ...nodeEnv, REDIS_URL }),
-      spawnServer("server/testing/realtime-node.ts", { ...nodeEnv, REDIS_URL }),
-    ]);
+    const env = kind === "shotboard" ? nodeEnv : { ...nodeEnv, REDIS_URL };
+    procs = await Promise.all(
+      Array.from({ length: kind === "shotboard" ? 1 : 2 }, () =>
+        spawnServer("server/testing/realtime-node.ts", env, flags),
+      ),
+    );
+  }
   const doc = kind.startsWith("shotboard") ? sb.docs[docIndex]! : `bench-${docIndex}`;
   const path_ = kind === "hocuspocus" ? "" : kind.startsWith("shotboard") ? `/yjs/${doc}` : `/${doc}`;
   // Cross-node: receivers on node 1, writers on node 2.

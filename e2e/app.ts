@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { SERVER_NODE_FLAGS } from "../scripts/node-flags.mjs";
 
 /** A real Shotboard process (the same `server.ts` users run), on its own port and data folder. */
 export type AppProcess = {
@@ -40,7 +41,7 @@ export async function startApp(
 
   const launch = async () => {
     const from = output.length;
-    child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "server.ts"], {
       cwd: process.cwd(),
       env: {
         ...process.env,

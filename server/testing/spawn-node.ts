@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
 
 /**
  * A live node (server/testing/realtime-node.ts, or another `script` that prints "ready <port>",
@@ -26,7 +27,13 @@ export function startLiveNode(opts: {
 }): Promise<LiveNode> {
   const child = spawn(
     process.execPath,
-    ["--expose-gc", "--import", "tsx", opts.script ?? "server/testing/realtime-node.ts"],
+    [
+      "--expose-gc",
+      ...SERVER_NODE_FLAGS,
+      "--import",
+      "tsx",
+      opts.script ?? "server/testing/realtime-node.ts",
+    ],
     {
       env: {
         ...process.env,
