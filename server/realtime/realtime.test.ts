@@ -410,6 +410,23 @@ describe("live documents", () => {
     fresh.close();
   });
 
+  it("clients that have nothing yet get the whole document as it is after every change", async () => {
+    const doc = versionDoc(moonfall, 1);
+    const writer = await connect("dana", doc);
+    writer.map.set("whole-1", "first");
+    await writer.roundTrip();
+    const one = await connect("sam", doc);
+    expect(one.map.get("whole-1")).toBe("first");
+    // The document encoded for sam must not be handed out again once it changed.
+    writer.map.set("whole-2", "second");
+    writer.map.delete("whole-1");
+    await writer.roundTrip();
+    const two = await connect("ari", doc);
+    expect(two.map.has("whole-1")).toBe(false);
+    expect(two.map.get("whole-2")).toBe("second");
+    for (const c of [writer, one, two]) c.close();
+  });
+
   it("a reviewer's writes are dropped once the show is locked: nobody sees them, nothing is persisted", async () => {
     const doc = versionDoc(moonfall, 3);
     const dana = await connect("dana", doc);

@@ -73,6 +73,8 @@ export class Room {
   /** Batches whose append failed (database down), retried together. */
   private failed: { update: Uint8Array; origin: unknown }[] = [];
   private rowsSinceCompaction = 0;
+  /** The whole document encoded, for clients that have nothing yet; null once it changed. */
+  private fullState: Uint8Array | null = null;
   private compacting: Promise<void> | null = null;
   private loaded: Promise<void>;
   /** Version rooms: the notes are brought up to date shortly after changes are persisted. */
@@ -109,6 +111,9 @@ export class Room {
       this.doc.getMap(ANNOTATIONS_KEY).observe((event) => {
         if (this.notesChanged) for (const id of noteIdsChangedBy(event)) this.notesChanged.add(id);
       });
+    this.doc.on("update", () => {
+      this.fullState = null;
+    });
     this.loaded = this.load();
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
       if (origin !== this && origin !== FROM_BUS) this.enqueue(update, origin);
@@ -142,6 +147,8 @@ export class Room {
     const { update, rows } = await this.store.load(this.ref.showId, this.ref.name);
     this.rowsSinceCompaction = rows;
     if (update) Y.applyUpdate(this.doc, update, this);
+    // What was loaded is the whole document: the first clients with nothing get it as it is.
+    this.fullState = update;
     // Catches up on changes persisted before a crash, or by a node that stopped before it synced.
     if (update) this.notes?.schedule();
   }
@@ -216,6 +223,18 @@ export class Room {
       throw new ProtocolError("truncated sync message");
     }
     if (syncType === syncProtocol.messageYjsSyncStep1) {
+      if (payload.length === 1 && payload[0] === 0) {
+        // A client with nothing yet (most new viewers): the whole document, encoded once per change.
+        this.fullState ??= Y.encodeStateAsUpdate(this.doc);
+        const whole = this.fullState;
+        return this.send(
+          conn,
+          message(MESSAGE_SYNC, (e) => {
+            encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
+            encoding.writeVarUint8Array(e, whole);
+          }),
+        );
+      }
       let reply: Uint8Array;
       try {
         reply = message(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc, payload));
