@@ -6,7 +6,11 @@ import { APP_ROLE, yjsUpdates } from "~/db/schema";
 export type DocStore = {
   load(showId: string, docName: string): Promise<{ update: Uint8Array | null; rows: number }>;
   append(showId: string, docName: string, update: Uint8Array): Promise<void>;
-  compact(showId: string, docName: string): Promise<number>;
+  /**
+   * Replaces the document's rows by one. `whole`, when given, returns the document as the caller
+   * holds it, known to contain every stored row (see Room): no rebuild from the rows.
+   */
+  compact(showId: string, docName: string, whole?: () => Uint8Array): Promise<number>;
 };
 
 /**
@@ -64,7 +68,7 @@ export function postgresDocStore(db: Database, exec?: (text: string) => Promise<
       });
     },
 
-    async compact(showId, docName) {
+    async compact(showId, docName, whole) {
       return inScope(db, scope(showId), async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`yjs:${docName}`}, 0))`);
         const rows = await tx
@@ -73,12 +77,16 @@ export function postgresDocStore(db: Database, exec?: (text: string) => Promise<
           .where(and(eq(yjsUpdates.showId, showId), eq(yjsUpdates.docName, docName)))
           .orderBy(asc(yjsUpdates.id));
         if (rows.length < 2) return rows.length;
-        const doc = new Y.Doc();
-        Y.transact(doc, () => {
-          for (const r of rows) Y.applyUpdate(doc, r.update);
-        });
-        const merged = Y.encodeStateAsUpdate(doc);
-        doc.destroy();
+        let merged: Uint8Array;
+        if (whole) merged = whole();
+        else {
+          const doc = new Y.Doc();
+          Y.transact(doc, () => {
+            for (const r of rows) Y.applyUpdate(doc, r.update);
+          });
+          merged = Y.encodeStateAsUpdate(doc);
+          doc.destroy();
+        }
         const ids = rows.map((r) => r.id);
         await tx
           .delete(yjsUpdates)

@@ -10,7 +10,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { memberships, type ShowRole, shows, users } from "~/db/schema";
+import { memberships, type ShowRole, shows, users, yjsUpdates } from "~/db/schema";
 import { env } from "~/server/env";
 import { docName } from "~/server/realtime/doc-name";
 import { postgresDocStore } from "~/server/realtime/persistence";
@@ -425,6 +425,28 @@ describe("live documents", () => {
     expect(two.map.has("whole-1")).toBe(false);
     expect(two.map.get("whole-2")).toBe("second");
     for (const c of [writer, one, two]) c.close();
+  });
+
+  it("a busy document is compacted from the room's copy: fewer rows, the same document", async () => {
+    const doc = versionDoc(moonfall, 4);
+    // One message per update, each answered before the next: one row each, past the threshold
+    // (three writers, so none passes the per-connection message rate).
+    const writers = [await connect("dana", doc), await connect("sam", doc), await connect("ari", doc)];
+    const writer = writers[0]!;
+    for (let i = 0; i < 240; i++) {
+      const w = writers[i % 3]!;
+      w.map.set(`busy-${i % 40}`, i);
+      await w.roundTrip();
+    }
+    await writer.until((m) => m.get("busy-39") === 239, "the last write to reach dana");
+    await realtime.rooms.get(doc)!.flush();
+    const rows = await t.db.db
+      .select({ id: yjsUpdates.id })
+      .from(yjsUpdates)
+      .where(eq(yjsUpdates.docName, doc));
+    expect(rows.length).toBeLessThan(100);
+    expect((await persisted(moonfall.id, doc)).toJSON()).toEqual(writer.map.toJSON());
+    for (const w of writers) w.close();
   });
 
   it("a reviewer's writes are dropped once the show is locked: nobody sees them, nothing is persisted", async () => {

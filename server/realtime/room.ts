@@ -370,7 +370,7 @@ export class Room {
       // exactly the rows it read, so appends still in flight are untouched.
       this.rowsSinceCompaction = 1;
       this.compacting = this.store
-        .compact(this.ref.showId, this.ref.name)
+        .compact(this.ref.showId, this.ref.name, this.wholeDocument())
         .then(() => undefined, this.onError)
         .finally(() => {
           this.compacting = null;
@@ -378,11 +378,26 @@ export class Room {
     }
   }
 
+  /**
+   * On a single node the room's document holds every stored row: the rows it loaded and what it
+   * appended since, applied before the append (nothing else writes live documents). Compaction
+   * can then store the document as it is (possibly a little ahead of the rows: updates are
+   * idempotent) instead of rebuilding it from the rows on the event loop. With other nodes, rows
+   * they stored may not have arrived here yet, so compaction rebuilds from what it read.
+   */
+  private wholeDocument(): (() => Uint8Array) | undefined {
+    if (this.bus) return undefined;
+    return () => {
+      this.fullState ??= Y.encodeStateAsUpdate(this.doc);
+      return this.fullState;
+    };
+  }
+
   /** When the room empties, leave one merged row behind so the next open loads it at once. */
   private async compactIdle(): Promise<void> {
     if (this.rowsSinceCompaction <= 1 || this.compacting || this.destroyed) return;
     this.rowsSinceCompaction = 1;
-    await this.store.compact(this.ref.showId, this.ref.name).catch(this.onError);
+    await this.store.compact(this.ref.showId, this.ref.name, this.wholeDocument()).catch(this.onError);
   }
 
   /** Waits until everything accepted is persisted and the notes are materialised. */
