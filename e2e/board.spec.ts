@@ -253,6 +253,35 @@ test.describe("live review board", () => {
     }
   });
 
+  test("edits made offline survive closing the tab and reach the others from the browser's copy", async ({
+    browser,
+    app,
+  }) => {
+    const dana = await signedIn(browser, app, "dana");
+    const ari = await signedIn(browser, app, "ari");
+    const url = await openBoard(dana, app, "moonfall");
+    await ari.goto(url);
+    await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+    await goTo([dana, ari], 2, 3);
+
+    const offline = ari.context();
+    await offline.setOffline(true);
+    await expect(ari.getByTestId("connection")).toHaveText(/offline/i);
+    await tool(ari, "Arrow");
+    await drag(ari, [0.3, 0.3], [0.5, 0.6]);
+    await expect(ari.getByTestId("shape-arrow")).toHaveCount(1);
+    await ari.close();
+    await expect(dana.getByTestId("shape-arrow")).toHaveCount(0);
+
+    await offline.setOffline(false);
+    const back = await offline.newPage();
+    await back.goto(url);
+    await expect(back.getByTestId("connection")).toHaveText(/live/i);
+    await goTo([back], 2, 3);
+    await expect(back.getByTestId("shape-arrow")).toHaveCount(1);
+    await expect(dana.getByTestId("shape-arrow")).toHaveCount(1);
+  });
+
   test("compare modes render both versions: side by side, wipe, difference", async ({ browser, app }) => {
     const ari = await signedIn(browser, app, "ari");
     await openBoard(ari, app, "moonfall");

@@ -1,6 +1,6 @@
 "use client";
 
-import { createElement } from "react";
+import { createElement, memo } from "react";
 import type { Shape } from "~/app/_lib/annotations";
 import { boundsOf, type Primitive, shapePrimitives } from "~/app/_lib/shapes";
 
@@ -15,6 +15,27 @@ const TEST_IDS: Record<Shape["kind"], string> = {
 function render(p: Primitive, key: string, extra: Record<string, unknown>) {
   return createElement(p.tag, { key, ...p.attrs, ...extra }, p.text);
 }
+
+/**
+ * One shape. Annotations are immutable values (an edit stores a new object), so a shape is drawn
+ * again only when it changed: a frame with 1,250 strokes is not re-outlined on every render of
+ * the board (presence, playback, a new annotation elsewhere).
+ */
+const ShapeView = memo(function ShapeView({
+  shape,
+  aspect,
+  testId,
+}: {
+  shape: Shape;
+  aspect: number;
+  testId: string;
+}) {
+  return (
+    <g data-testid={testId} data-author={shape.authorName} data-id={shape.id}>
+      {shapePrimitives(shape, aspect).map((p, i) => render(p, `${shape.id}-${i}`, {}))}
+    </g>
+  );
+});
 
 /**
  * The shapes of a frame as SVG, drawn in a view box as wide as the frame's aspect ratio so
@@ -41,14 +62,12 @@ export function AnnotationLayer({
       aria-hidden="true"
     >
       {shapes.map((s) => (
-        <g
+        <ShapeView
           key={s.id}
-          data-testid={ghost ? `ghost-${ghost}` : TEST_IDS[s.kind]}
-          data-author={s.authorName}
-          data-id={s.id}
-        >
-          {shapePrimitives(s, aspect).map((p, i) => render(p, `${s.id}-${i}`, {}))}
-        </g>
+          shape={s}
+          aspect={aspect}
+          testId={ghost ? `ghost-${ghost}` : TEST_IDS[s.kind]}
+        />
       ))}
       {box ? (
         <rect

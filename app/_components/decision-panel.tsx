@@ -20,18 +20,23 @@ const when = (d: Date | string) => new Date(d).toLocaleString();
  * reopen (directors), with gate blockers, conflict messages that show the current state, and
  * "what was approved": the frames, provenance, notes and consents the approval is bound to.
  */
-export function DecisionPanel(props: { show: ShowInfo; version: VersionDetail }) {
+export function DecisionPanel(props: {
+  show: ShowInfo;
+  version: VersionDetail;
+  /** Fetch the sign-off state now (false: not yet, the board is still connecting). */
+  load?: boolean;
+}) {
   // A fresh panel per version: the note and any error belong to the version they were for.
   return <Panel key={props.version.id} {...props} />;
 }
 
-function Panel({ show, version }: { show: ShowInfo; version: VersionDetail }) {
+function Panel({ show, version, load = true }: { show: ShowInfo; version: VersionDetail; load?: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [reason, setReason] = useState("");
   const input = { showId: show.id, versionId: version.id };
-  const state = useQuery(trpc.version.signoff.queryOptions(input));
-  const decisions = useQuery(trpc.version.decisions.queryOptions(input));
+  const state = useQuery(trpc.version.signoff.queryOptions(input, { enabled: load }));
+  const decisions = useQuery(trpc.version.decisions.queryOptions(input, { enabled: load }));
   const status = state.data?.status ?? version.status;
   const active = show.state === "active";
   const refresh = () => {
@@ -49,7 +54,8 @@ function Panel({ show, version }: { show: ShowInfo; version: VersionDetail }) {
   const recommend = useMutation(trpc.version.recommend.mutationOptions(options));
   const decide = useMutation(trpc.version.decide.mutationOptions(options));
   const reopen = useMutation(trpc.version.reopen.mutationOptions(options));
-  const pending = recommend.isPending || decide.isPending || reopen.isPending || state.isFetching;
+  const pending =
+    recommend.isPending || decide.isPending || reopen.isPending || state.isFetching || state.isPending;
   const error = recommend.error ?? decide.error ?? reopen.error;
   const reset = () => {
     recommend.reset();

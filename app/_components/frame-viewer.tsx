@@ -43,7 +43,6 @@ export function FrameViewer({
   showId,
   frameNumber,
   frame,
-  frames,
   clip,
   shapes,
   comments,
@@ -67,7 +66,6 @@ export function FrameViewer({
   showId: string;
   frameNumber: number | null;
   frame: FrameInfo | undefined;
-  frames: FrameInfo[];
   clip?: { sha256: string; frameStart: number; fps: number; width?: number; height?: number } | null;
   shapes: Shape[];
   comments: Comment[];
@@ -423,11 +421,6 @@ export function FrameViewer({
             </button>
           </form>
         ) : null}
-      </div>
-      <div className="preload" aria-hidden="true">
-        {frames.map((f) => (
-          <link key={f.sha256} rel="prefetch" href={`/api/media/${showId}/${f.sha256}?variant=proxy`} />
-        ))}
       </div>
     </div>
   );

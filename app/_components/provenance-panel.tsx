@@ -85,16 +85,19 @@ export function ProvenancePanel({
   show,
   versionId,
   defaultOpen = false,
+  load = true,
 }: {
   show: ShowInfo;
   versionId: string;
   defaultOpen?: boolean;
+  /** Fetch the provenance now (false: not yet, the board is still connecting). */
+  load?: boolean;
 }) {
   const trpc = useTRPC();
   const input = { showId: show.id, versionId };
-  const view = useQuery(trpc.provenance.get.queryOptions(input));
+  const view = useQuery(trpc.provenance.get.queryOptions(input, { enabled: load }));
   // Shares the sign-off panel's query, so an approval there freezes this panel at once.
-  const signoff = useQuery(trpc.version.signoff.queryOptions(input));
+  const signoff = useQuery(trpc.version.signoff.queryOptions(input, { enabled: load }));
   const frozen = !!view.data?.frozen || !!signoff.data?.lockedAt;
   return (
     <details className="provenance" open={defaultOpen} data-testid="provenance-panel">
@@ -107,7 +110,7 @@ export function ProvenancePanel({
       {view.error ? <p className="error">{view.error.message}</p> : null}
       {view.data ? (
         <ProvenanceBody key={`${versionId}:${frozen}`} show={show} view={view.data} frozen={frozen} />
-      ) : view.isLoading ? (
+      ) : view.isPending ? (
         <p className="muted small">Loading…</p>
       ) : null}
     </details>

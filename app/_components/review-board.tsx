@@ -19,6 +19,7 @@ import { useTRPC, useTRPCClient } from "~/app/_components/trpc";
 import { useAnnotationIndex, useUndo } from "~/app/_components/use-annotations";
 import { type LiveStatus, useLiveDoc } from "~/app/_components/use-live-doc";
 import { usePlaybackLoop, usePreload } from "~/app/_components/use-playback";
+import { useReadyOnce } from "~/app/_components/use-ready-once";
 import { type Comment, isShape, type Point, showsOn, WIDTHS } from "~/app/_lib/annotations";
 import { playableFrames } from "~/app/_lib/clip-frames";
 import { type Mentionable, threadsOf } from "~/app/_lib/comments";
@@ -94,6 +95,15 @@ export function ReviewBoard({
     user.id,
   );
   const boardLive = useLiveDoc(board ? docName("board", show.id, board.id) : null, explainRefusal, user.id);
+  const status: LiveStatus =
+    versionLive.status.state === "ended"
+      ? versionLive.status
+      : boardLive.live
+        ? boardLive.status
+        : versionLive.status;
+  // The side panels (sign-off, provenance, people to mention) load once the board is live, or
+  // after 2 s without: their queries would otherwise queue ahead of the live connections' checks.
+  const loadPanels = useReadyOnce(status.state !== "connecting", 2000);
   // The live connection says when the show is locked or unlocked; the page's props may be older.
   const showState = versionLive.access?.showState ?? boardLive.access?.showState ?? show.state;
   const liveShow = showState === show.state ? show : { ...show, state: showState };
@@ -266,7 +276,7 @@ export function ReviewBoard({
         ? frames.at(-1)?.frameNumber
         : frames[Math.min(count - 1, frameIndex + hold - 1)]?.frameNumber;
 
-  const membersQuery = useQuery(trpc.member.list.queryOptions({ showId: show.id }));
+  const membersQuery = useQuery(trpc.member.list.queryOptions({ showId: show.id }, { enabled: loadPanels }));
   const members: Mentionable[] = useMemo(
     () =>
       (membersQuery.data ?? [])
@@ -313,13 +323,6 @@ export function ReviewBoard({
     [playlist, version],
   );
   const compareTarget = compareCandidates.find((v) => v.id === compareWith) ?? compareCandidates[0];
-  const status: LiveStatus =
-    versionLive.status.state === "ended"
-      ? versionLive.status
-      : boardLive.live
-        ? boardLive.status
-        : versionLive.status;
-
   const canWrite = !readOnly && status.state !== "ended";
   const drawAllowed = mayDraw(session, user.id);
   const activeTool: Tool | null = tool === "laser" ? "laser" : canWrite && drawAllowed ? tool : null;
@@ -472,7 +475,6 @@ export function ReviewBoard({
             showId={show.id}
             frameNumber={frameNumber}
             frame={frame}
-            frames={frames}
             clip={version.clip}
             shapes={shapes}
             comments={pinned}
@@ -520,12 +522,13 @@ export function ReviewBoard({
 
       <aside className="side">
         <PresenceList peers={presence} selfId={user.id} />
-        <DecisionPanel show={liveShow} version={version} />
+        <DecisionPanel show={liveShow} version={version} load={loadPanels} />
         <ProvenancePanel
           key={version.id}
           show={liveShow}
           versionId={version.id}
           defaultOpen={board === null}
+          load={loadPanels}
         />
         <CommentThreads
           threads={shownThreads}

@@ -44,6 +44,30 @@ function sendOnlyOwnPresence(provider: WebsocketProvider): void {
 }
 
 /**
+ * Applying the browser's cached copy fires one document update that nobody needs: IndexedDB
+ * already holds it and the provider, not connected yet, has nowhere to send it (the sync on
+ * connect covers it). Yjs encodes an update only while someone listens for it, and for a version
+ * with 10,000 annotations that is MBs and ~100 ms of a busy main thread, so both listeners step
+ * aside while the copy is applied. Connected, nothing changes: the provider sends it on.
+ */
+function applyCacheQuietly(doc: Y.Doc, cache: IndexeddbPersistence, provider: WebsocketProvider): void {
+  const listeners = [cache._storeUpdate, provider._updateHandler];
+  let detached = false;
+  const before = (transaction: Y.Transaction) => {
+    if (transaction.origin !== cache || provider.wsconnected) return;
+    for (const listener of listeners) doc.off("update", listener);
+    detached = true;
+  };
+  const after = () => {
+    if (!detached) return;
+    detached = false;
+    for (const listener of listeners) doc.on("update", listener);
+  };
+  doc.on("beforeTransaction", before);
+  doc.on("afterAllTransactions", after);
+}
+
+/**
  * One Yjs document over the app's websocket. Reconnects by itself; stops for good when the
  * server says access ended, and asks `explainRefusal` why when the upgrade keeps failing.
  * With `cacheKey` (the signed-in user) the document is also kept in the browser (IndexedDB,
@@ -76,6 +100,7 @@ export function useLiveDoc(
     });
     sendOnlyOwnPresence(provider);
     if (cache) {
+      applyCacheQuietly(doc, cache, provider);
       const connect = () => {
         if (!ended && !provider.wsconnected && !provider.wsconnecting && navigator.onLine !== false)
           provider.connect();

@@ -61,11 +61,12 @@ export function notesHash(rows: Note[]): string {
   );
 }
 
-export async function takeSnapshot(
+/** Everything a decision binds except the notes, which are the costly part on a busy version. */
+export async function takeSnapshotWithoutNotes(
   tx: Queryable,
   where: { showId: string; versionId: string },
   known?: { clipSha256: string | null },
-): Promise<SignoffSnapshot> {
+): Promise<Omit<SignoffSnapshot, "notesHash">> {
   const [version] = known
     ? [known]
     : await tx
@@ -81,17 +82,33 @@ export async function takeSnapshot(
   ).map((f) => f.sha256);
   if (frameHashes.length === 0 && version?.clipSha256) frameHashes.push(version.clipSha256);
   const prov = await loadProvenance(tx, where);
-  const noteRows = await tx
-    .select()
-    .from(notes)
-    .where(and(eq(notes.showId, where.showId), eq(notes.versionId, where.versionId)));
   const likenesses = await likenessUses(tx, where);
   return {
     frameHashes,
     provenanceHash: provenanceHash(prov),
-    notesHash: notesHash(noteRows),
     likenesses,
     consentIds: likenesses.flatMap((l) => l.activeConsentIds),
     provenance: prov,
   };
+}
+
+/** The hash of the version's notes as they stand: every note read and hashed (10,000 annotations: ~0.5 s). */
+export async function currentNotesHash(
+  tx: Queryable,
+  where: { showId: string; versionId: string },
+): Promise<string> {
+  const rows = await tx
+    .select()
+    .from(notes)
+    .where(and(eq(notes.showId, where.showId), eq(notes.versionId, where.versionId)));
+  return notesHash(rows);
+}
+
+export async function takeSnapshot(
+  tx: Queryable,
+  where: { showId: string; versionId: string },
+  known?: { clipSha256: string | null },
+): Promise<SignoffSnapshot> {
+  const snapshot = await takeSnapshotWithoutNotes(tx, where, known);
+  return { ...snapshot, notesHash: await currentNotesHash(tx, where) };
 }

@@ -5,6 +5,7 @@ import {
   auditEvents,
   decisions,
   frames,
+  notes,
   provenance,
   shots,
   shows,
@@ -277,6 +278,28 @@ describe("sign-off", () => {
     const state = await dana.version.signoff({ showId, versionId });
     expect(state.lastApproval?.inForce).toBe(false);
     expect(state.drift).toEqual({ frames: false, provenance: true, notes: false });
+  });
+
+  it("hashes the notes only to compare them with an approval, and flags notes changed since", async () => {
+    const neverApproved = await dana.version.signoff({ showId, versionId: versionIds[0]! });
+    expect(neverApproved.lastApproval).toBeNull();
+    expect(neverApproved.current.notesHash).toBeNull();
+    expect(neverApproved.drift).toBeNull();
+
+    const versionId = versionIds[1]!; // approved, then reopened above
+    await t.db.db.insert(notes).values({
+      showId,
+      versionId,
+      id: "late-note",
+      kind: "comment",
+      frameNumber: 1001,
+      authorName: "Dana Okafor",
+      text: "One more thing",
+      createdAt: new Date(),
+    });
+    const state = await dana.version.signoff({ showId, versionId });
+    expect(state.current.notesHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(state.drift).toMatchObject({ notes: true });
   });
 
   describe("gates", () => {

@@ -23,7 +23,7 @@ import {
 } from "~/server/services/gates";
 import { refreshNotesFromStore } from "~/server/services/notes";
 import { refreshShotStatus } from "~/server/services/shots";
-import { takeSnapshot } from "~/server/services/signoff-snapshot";
+import { currentNotesHash, takeSnapshot, takeSnapshotWithoutNotes } from "~/server/services/signoff-snapshot";
 
 /** What each decision may follow, and the version status it leads to. */
 export const WORKFLOW: Record<DecisionKind, { from: VersionStatus[]; to: VersionStatus }> = {
@@ -268,7 +268,7 @@ export async function signoffState(tx: Transaction, where: { showId: string; ver
     .where(and(eq(versions.showId, where.showId), eq(versions.id, where.versionId)));
   if (!version) throw notFound();
   const gates = await readGateSettings(tx, where);
-  const current = await takeSnapshot(tx, where);
+  const current = await takeSnapshotWithoutNotes(tx, where, version);
   const blockers = gateRefusals({
     settings: gates,
     likenesses: current.likenesses,
@@ -289,6 +289,9 @@ export async function signoffState(tx: Transaction, where: { showId: string; ver
     .orderBy(desc(decisions.createdAt))
     .limit(1);
   const last = await lastDecision(tx, where);
+  // Only an approval to compare with needs the notes hashed (the board asks for this state on
+  // every version it opens).
+  const notesHashNow = approval ? await currentNotesHash(tx, where) : null;
   const lastApproval = approval
     ? {
         decisionId: approval.decision.id,
@@ -310,7 +313,7 @@ export async function signoffState(tx: Transaction, where: { showId: string; ver
           lastApproval.frameHashes.length !== current.frameHashes.length ||
           lastApproval.frameHashes.some((h, i) => h !== current.frameHashes[i]),
         provenance: lastApproval.provenanceHash !== current.provenanceHash,
-        notes: lastApproval.notesHash !== current.notesHash,
+        notes: lastApproval.notesHash !== notesHashNow,
       }
     : null;
   return {
@@ -327,7 +330,7 @@ export async function signoffState(tx: Transaction, where: { showId: string; ver
     current: {
       frameHashes: current.frameHashes,
       provenanceHash: current.provenanceHash,
-      notesHash: current.notesHash,
+      notesHash: notesHashNow,
     },
     lastDecision: last,
     lastApproval,
