@@ -164,4 +164,31 @@ test.describe("sign-off, gates and credits", () => {
     expect(pdf.headers()["content-type"]).toBe("application/pdf");
     expect((await pdf.body()).subarray(0, 5).toString()).toBe("%PDF-");
   });
+
+  test("playlist badges follow a decision at once, for the director and for others on the board", async ({
+    browser,
+    app,
+  }) => {
+    const dana = await userPage(browser, app, "dana");
+    const sam = await userPage(browser, app, "sam");
+    await openBoard(dana, app, "moonfall");
+    await openBoard(sam, app, "moonfall");
+    const badge = (page: typeof dana) => page.getByTestId("playlist-item-4").getByTestId("status");
+    await expect(badge(dana)).toHaveText("pending review");
+    await expect(badge(sam)).toHaveText("pending review");
+    // Sam looks at another version: the badge must still follow.
+    await sam.getByTestId("playlist-item-0").click();
+
+    await dana.getByTestId("playlist-item-4").click();
+    const panel = dana.getByRole("region", { name: "Sign-off" });
+    await panel.getByLabel("Decision note").fill("Soften the rim light");
+    await panel.getByRole("button", { name: "Request changes" }).click();
+    await expect(panel.locator(".badge").first()).toHaveText(/changes requested/i);
+    await expect(badge(dana)).toHaveText("changes requested");
+    await expect(badge(sam)).toHaveText("changes requested");
+    // And a browser that opens the board afterwards reads it from the page.
+    const ari = await userPage(browser, app, "ari");
+    await openBoard(ari, app, "moonfall");
+    await expect(badge(ari)).toHaveText("changes requested");
+  });
 });

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { StatusBadge } from "~/app/_components/status-badge";
 import { useTRPC } from "~/app/_components/trpc";
 import type { AppRouter } from "~/server/root";
@@ -25,12 +25,16 @@ export function DecisionPanel(props: {
   version: VersionDetail;
   /** Fetch the sign-off state now (false: not yet, the board is still connecting). */
   load?: boolean;
+  /** Told the version's status whenever the panel reads it (the playlist's badges follow it). */
+  onStatus?: (versionId: string, status: string) => void;
+  /** Told after a decision, recommendation or reopening here succeeded. */
+  onDecided?: (versionId: string) => void;
 }) {
   // A fresh panel per version: the note and any error belong to the version they were for.
   return <Panel key={props.version.id} {...props} />;
 }
 
-function Panel({ show, version, load = true }: { show: ShowInfo; version: VersionDetail; load?: boolean }) {
+function Panel({ show, version, load = true, onStatus, onDecided }: Parameters<typeof DecisionPanel>[0]) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [reason, setReason] = useState("");
@@ -38,6 +42,10 @@ function Panel({ show, version, load = true }: { show: ShowInfo; version: Versio
   const state = useQuery(trpc.version.signoff.queryOptions(input, { enabled: load }));
   const decisions = useQuery(trpc.version.decisions.queryOptions(input, { enabled: load }));
   const status = state.data?.status ?? version.status;
+  const read = state.data?.status;
+  useEffect(() => {
+    if (read) onStatus?.(version.id, read);
+  }, [read, version.id, onStatus]);
   const active = show.state === "active";
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.version.signoff.queryKey(input) });
@@ -47,6 +55,7 @@ function Panel({ show, version, load = true }: { show: ShowInfo; version: Versio
     onSuccess: () => {
       setReason("");
       refresh();
+      onDecided?.(version.id);
     },
     // A conflict means someone else decided meanwhile: fetch the state they left.
     onError: refresh,

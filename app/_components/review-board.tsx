@@ -18,6 +18,7 @@ import { Transport } from "~/app/_components/transport";
 import { useTRPC, useTRPCClient } from "~/app/_components/trpc";
 import { useAnnotationIndex, useUndo } from "~/app/_components/use-annotations";
 import { type LiveStatus, useLiveDoc } from "~/app/_components/use-live-doc";
+import { useLiveStatuses } from "~/app/_components/use-live-statuses";
 import { usePlaybackLoop, usePreload } from "~/app/_components/use-playback";
 import { useReadyOnce } from "~/app/_components/use-ready-once";
 import { type Comment, isShape, type Point, showsOn, WIDTHS } from "~/app/_lib/annotations";
@@ -117,6 +118,9 @@ export function ReviewBoard({
   const doc = versionLive.live?.doc ?? null;
   const boardDoc = boardLive.live?.doc ?? null;
   const editOthers = show.permissions.includes("editOthersAnnotations");
+
+  const versionIds = useMemo(() => playlist.map((v) => v.id), [playlist]);
+  const live = useLiveStatuses(show.id, boardDoc, versionIds);
 
   // Presenter mode: the board document says who presents and what everyone looks at.
   const session = useBoardSession(boardDoc, board?.presenterId ?? null);
@@ -399,7 +403,7 @@ export function ReviewBoard({
                 <span>
                   {v.shot.code} <strong>v{v.number}</strong>
                   <br />
-                  <StatusBadge status={v.status} />
+                  <StatusBadge status={live.statuses[v.id] ?? v.status} />
                 </span>
               </button>
             </li>
@@ -522,7 +526,13 @@ export function ReviewBoard({
 
       <aside className="side">
         <PresenceList peers={presence} selfId={user.id} />
-        <DecisionPanel show={liveShow} version={version} load={loadPanels} />
+        <DecisionPanel
+          show={liveShow}
+          version={version}
+          load={loadPanels}
+          onStatus={live.noteStatus}
+          onDecided={live.announceDecision}
+        />
         <ProvenancePanel
           key={version.id}
           show={liveShow}
