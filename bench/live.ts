@@ -354,7 +354,7 @@ async function main() {
     }
 
     // Sustained write rate before p95 passes 100 ms, at N = 100.
-    const rates = (process.env.BENCH_RATES ?? "100,200,400,800,1600").split(",").map(Number);
+    const rates = (process.env.BENCH_RATES ?? "100,200,400,800,1600,3200").split(",").map(Number);
     console.log("\nSustained write rate at N=100 (highest rate with p95 ≤ 100 ms, 3 s per step):\n");
     const sustained: Record<string, number> = {};
     for (const kind of kinds.filter((k) => k !== "shotboard-2-nodes")) {
@@ -374,8 +374,10 @@ async function main() {
       await Promise.all(procs.map(stop));
     }
     console.log("\n| server | sustained writes/s (p95 ≤ 100 ms, N=100) | vs bare |\n|---|---|---|");
+    // "≥": passed every step tried (BENCH_RATES), the limit is higher.
+    const atLeast = (v: number) => (v === rates.at(-1) ? `≥ ${v}` : String(v));
     for (const [k, v] of Object.entries(sustained))
-      console.log(`| ${k} | ${v} | ${ratio(v, sustained.bare!)} |`);
+      console.log(`| ${k} | ${atLeast(v)} | ${ratio(v, sustained.bare!)} |`);
 
     await coldOpen(sb);
   } finally {
