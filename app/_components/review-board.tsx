@@ -531,7 +531,8 @@ export function ReviewBoard({
           version={version}
           load={loadPanels}
           onStatus={live.noteStatus}
-          onDecided={live.announceDecision}
+          // The board document takes writes only from those who may present.
+          onDecided={show.permissions.includes("present") ? live.announceDecision : undefined}
         />
         <ProvenancePanel
           key={version.id}
