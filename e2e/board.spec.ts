@@ -22,6 +22,16 @@ async function signedIn(browser: Browser, app: AppProcess, user: string): Promis
   return page;
 }
 
+/** Dana (director) opens the Moonfall board and Ari (artist) joins her there, both live. */
+async function bothOnBoard(browser: Browser, app: AppProcess) {
+  const dana = await signedIn(browser, app, "dana");
+  const ari = await signedIn(browser, app, "ari");
+  const url = await openBoard(dana, app, "moonfall");
+  await ari.goto(url);
+  await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+  return { dana, ari, url };
+}
+
 /** Moves the pointer over the frame in normalised coordinates (0–1). */
 async function at(page: Page, x: number, y: number) {
   const box = (await page.getByTestId("frame-surface").boundingBox())!;
@@ -63,11 +73,7 @@ test.describe("live review board", () => {
   });
 
   test("every tool draws live for the other person; undo only undoes one's own", async ({ browser, app }) => {
-    const dana = await signedIn(browser, app, "dana");
-    const ari = await signedIn(browser, app, "ari");
-    const url = await openBoard(dana, app, "moonfall");
-    await ari.goto(url);
-    await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+    const { dana, ari } = await bothOnBoard(browser, app);
     await goTo([dana, ari], 0, 1);
 
     await tool(ari, "Pen");
@@ -119,11 +125,7 @@ test.describe("live review board", () => {
     browser,
     app,
   }) => {
-    const dana = await signedIn(browser, app, "dana");
-    const ari = await signedIn(browser, app, "ari");
-    const url = await openBoard(dana, app, "moonfall");
-    await ari.goto(url);
-    await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+    const { dana, ari } = await bothOnBoard(browser, app);
     await goTo([dana, ari], 5, 1);
 
     await tool(ari, "Rectangle");
@@ -228,11 +230,7 @@ test.describe("live review board", () => {
   });
 
   test("edits made offline are kept and merge on reconnect", async ({ browser, app }) => {
-    const dana = await signedIn(browser, app, "dana");
-    const ari = await signedIn(browser, app, "ari");
-    const url = await openBoard(dana, app, "moonfall");
-    await ari.goto(url);
-    await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+    const { dana, ari } = await bothOnBoard(browser, app);
     await goTo([dana, ari], 4, 1);
 
     await ari.context().setOffline(true);
@@ -257,11 +255,7 @@ test.describe("live review board", () => {
     browser,
     app,
   }) => {
-    const dana = await signedIn(browser, app, "dana");
-    const ari = await signedIn(browser, app, "ari");
-    const url = await openBoard(dana, app, "moonfall");
-    await ari.goto(url);
-    await expect(ari.getByTestId("connection")).toHaveText(/live/i);
+    const { dana, ari, url } = await bothOnBoard(browser, app);
     await goTo([dana, ari], 2, 3);
 
     const offline = ari.context();

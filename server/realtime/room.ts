@@ -111,11 +111,9 @@ export class Room {
       this.doc.getMap(ANNOTATIONS_KEY).observe((event) => {
         if (this.notesChanged) for (const id of noteIdsChangedBy(event)) this.notesChanged.add(id);
       });
-    this.doc.on("update", () => {
-      this.fullState = null;
-    });
     this.loaded = this.load();
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
+      this.fullState = null; // load() sets it again after applying what it read
       if (origin !== this && origin !== FROM_BUS) this.enqueue(update, origin);
     });
     this.awareness.on("update", ({ added, updated, removed }: AwarenessChanges, origin: unknown) => {

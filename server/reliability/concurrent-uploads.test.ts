@@ -12,15 +12,16 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { and, count, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, frames, media, provenance, shots, versions } from "~/db/schema";
 import { NOT_FOUND_MESSAGE } from "~/server/errors";
 import { sha256 } from "~/server/services/media";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+import type { Seeded } from "~/server/testing/db";
 import { fakeMp4, pngFrame } from "~/server/testing/frames";
+import { seededLiveNode } from "~/server/testing/live-node-fixture";
 import { recordResult } from "~/server/testing/reliability-results";
 import { soakTargets } from "~/server/testing/soak-setup";
-import { type LiveNode, startLiveNode } from "~/server/testing/spawn-node";
+import type { LiveNode } from "~/server/testing/spawn-node";
 
 const SECRET = "upload-race-secret-upload-race-secret-0123456";
 
@@ -42,6 +43,11 @@ type Upload = {
 };
 type Answer = { status: number; text: string; body: Record<string, unknown> | null };
 
+const live = seededLiveNode({
+  secret: SECRET,
+  script: "server/testing/ingest-node.ts",
+  env: (t) => ({ MEDIA_DIR: t.mediaDir }),
+});
 let t: Seeded;
 let node: LiveNode;
 let base: string;
@@ -51,13 +57,7 @@ const tokens = {} as Record<ShowSlug, string>;
 const shotsOf = {} as Record<ShowSlug, { id: string; code: string; frameStart: number }[]>;
 
 beforeAll(async () => {
-  t = await seededDatabase({ frames: 1 });
-  node = await startLiveNode({
-    databaseUrl: t.db.url!,
-    secret: SECRET,
-    script: "server/testing/ingest-node.ts",
-    env: { MEDIA_DIR: t.mediaDir },
-  });
+  ({ t, node } = live);
   base = `http://127.0.0.1:${node.port}`;
   origin = `http://localhost:${node.port}`;
   const { users } = await soakTargets(t, SECRET);
@@ -74,11 +74,6 @@ beforeAll(async () => {
       .where(eq(shots.showId, showId));
     shotsOf[show] = t.seed.shows[show]!.shotIds.map((id) => rows.find((r) => r.id === id)!);
   }
-});
-
-afterAll(async () => {
-  await node?.kill();
-  await t?.dispose();
 });
 
 let colour = 0;

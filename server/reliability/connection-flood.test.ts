@@ -6,11 +6,10 @@
  */
 import { randomBytes } from "node:crypto";
 import net from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { describe, expect, it } from "vitest";
+import { seededLiveNode } from "~/server/testing/live-node-fixture";
 import { recordResult } from "~/server/testing/reliability-results";
 import { soakTargets } from "~/server/testing/soak-setup";
-import { type LiveNode, startLiveNode } from "~/server/testing/spawn-node";
 import { connectYClient } from "~/server/testing/yclient";
 
 const SECRET = "flood-test-secret-flood-test-secret-0123456";
@@ -18,18 +17,7 @@ const ORIGIN = "http://localhost:3000";
 const UPGRADES = Number(process.env.RELIABILITY_FLOOD_UPGRADES ?? 3000);
 const SILENT = 500;
 
-let t: Seeded;
-let node: LiveNode;
-
-beforeAll(async () => {
-  t = await seededDatabase({ frames: 1 });
-  node = await startLiveNode({ databaseUrl: t.db.url!, secret: SECRET, origin: ORIGIN });
-});
-
-afterAll(async () => {
-  await node?.kill("SIGTERM");
-  await t?.dispose();
-});
+const live = seededLiveNode({ secret: SECRET, origin: ORIGIN });
 
 /** One raw upgrade request; resolves with the HTTP status the node answered. */
 function rawUpgrade(port: number, path: string, headers: Record<string, string>): Promise<number> {
@@ -71,8 +59,8 @@ function percentile(values: number[], p: number): number {
 
 describe("a flood of connections that never authenticate", () => {
   it("is refused, the node stays up, and members keep drawing with bounded latency", async () => {
-    const { users, docs } = await soakTargets(t, SECRET);
-    const url = `ws://127.0.0.1:${node.port}/yjs/${docs[0]}`;
+    const { users, docs } = await soakTargets(live.t, SECRET);
+    const url = `ws://127.0.0.1:${live.node.port}/yjs/${docs[0]}`;
     const a = await connectYClient(url, { origin: ORIGIN, cookie: users[0]!.cookie });
     const b = await connectYClient(url, { origin: ORIGIN, cookie: users[1]!.cookie });
     await Promise.all([a.synced, b.synced]);
@@ -95,7 +83,7 @@ describe("a flood of connections that never authenticate", () => {
 
     const silent: net.Socket[] = [];
     for (let i = 0; i < SILENT; i++) {
-      const s = net.connect(node.port, "127.0.0.1");
+      const s = net.connect(live.node.port, "127.0.0.1");
       s.on("error", () => {});
       silent.push(s);
     }
@@ -117,7 +105,7 @@ describe("a flood of connections that never authenticate", () => {
         const batch = await Promise.all(
           Array.from({ length: Math.min(200, UPGRADES - i) }, (_, k) => {
             const kind = kinds[(i + k) % kinds.length]!;
-            return rawUpgrade(node.port, `/yjs/${docs[0]}`, kind.headers).then((status) => ({
+            return rawUpgrade(live.node.port, `/yjs/${docs[0]}`, kind.headers).then((status) => ({
               status,
               kind,
             }));
@@ -142,7 +130,7 @@ describe("a flood of connections that never authenticate", () => {
       `flood: ${UPGRADES} unauthenticated upgrades (${[...statuses].map(([s, n]) => `${n}×${s}`).join(", ")}) + ${SILENT} silent sockets; ${drawn} strokes relayed, p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`,
     );
     expect(refusedAsExpected).toBe(UPGRADES);
-    expect(node.child.exitCode).toBeNull();
+    expect(live.node.child.exitCode).toBeNull();
     expect(latencies.length).toBe(drawn);
     expect(percentile(latencies, 99)).toBeLessThan(1000);
     // Still taking members.

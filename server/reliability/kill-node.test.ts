@@ -4,32 +4,20 @@
  * in PostgreSQL when the node dies; the clients — y-websocket's own provider, as in the
  * browser — reconnect by themselves and merge what they drew while it was down.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { postgresDocStore } from "~/server/realtime/persistence";
 import { MESSAGE_ACCESS } from "~/server/realtime/protocol";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { seededLiveNode } from "~/server/testing/live-node-fixture";
 import { recordResult } from "~/server/testing/reliability-results";
 import { soakTargets } from "~/server/testing/soak-setup";
-import { type LiveNode, startLiveNode } from "~/server/testing/spawn-node";
 
 const SECRET = "kill-test-secret-kill-test-secret-0123456789";
 const ORIGIN = "http://localhost:3000";
 
-let t: Seeded;
-let node: LiveNode;
-
-beforeAll(async () => {
-  t = await seededDatabase({ frames: 1 });
-  node = await startLiveNode({ databaseUrl: t.db.url!, secret: SECRET, origin: ORIGIN });
-});
-
-afterAll(async () => {
-  await node?.kill();
-  await t?.dispose();
-});
+const live = seededLiveNode({ secret: SECRET, origin: ORIGIN });
 
 type Drawer = {
   id: string;
@@ -88,9 +76,9 @@ const synced = (d: Drawer) =>
 
 describe("SIGKILL of a live node while three clients draw", () => {
   it("loses nothing another client received; clients reconnect and merge what they drew meanwhile", async () => {
-    const { users, docs } = await soakTargets(t, SECRET);
+    const { users, docs } = await soakTargets(live.t, SECRET);
     const docName = docs[0]!;
-    const baseUrl = `ws://127.0.0.1:${node.port}/yjs`;
+    const baseUrl = `ws://127.0.0.1:${live.node.port}/yjs`;
     const drawers = users.slice(0, 3).map((u) => drawer(baseUrl, docName, u));
     await Promise.all(drawers.map(synced));
 
@@ -103,12 +91,12 @@ describe("SIGKILL of a live node while three clients draw", () => {
       () => drawers.every((d) => seenFromOthers(d).length >= 40),
       drawers.map((d) => d.doc),
     );
-    await node.kill("SIGKILL");
+    await live.node.kill("SIGKILL");
     for (const d of drawers) clearInterval(d.timer);
     const received = new Set(drawers.flatMap(seenFromOthers));
 
     // What PostgreSQL holds now, with no node running: everything relayed was persisted first.
-    const stored = await postgresDocStore(t.db.db).load(t.seed.shows.moonfall!.id, docName);
+    const stored = await postgresDocStore(live.t.db.db).load(live.t.seed.shows.moonfall!.id, docName);
     const persisted = new Y.Doc();
     if (stored.update) Y.applyUpdate(persisted, stored.update);
     const persistedKeys = new Set(persisted.getMap("annotations").keys());
@@ -117,7 +105,7 @@ describe("SIGKILL of a live node while three clients draw", () => {
 
     // Drawing goes on offline; then the node comes back on the same port.
     for (const d of drawers) for (let i = 0; i < 5; i++) draw(d, "offline");
-    node = await startLiveNode({ databaseUrl: t.db.url!, secret: SECRET, origin: ORIGIN, port: node.port });
+    await live.restart(live.node.port);
     const everything = drawers.flatMap((d) => d.drawn);
     await until(
       "every client to hold every stroke (reconnected and merged)",
@@ -128,7 +116,7 @@ describe("SIGKILL of a live node while three clients draw", () => {
     for (const d of drawers) d.provider.destroy();
 
     // And the restarted node persisted the offline strokes too.
-    const after = await postgresDocStore(t.db.db).load(t.seed.shows.moonfall!.id, docName);
+    const after = await postgresDocStore(live.t.db.db).load(live.t.seed.shows.moonfall!.id, docName);
     const afterDoc = new Y.Doc();
     Y.applyUpdate(afterDoc, after.update!);
     const missing = everything.filter((k) => !afterDoc.getMap("annotations").has(k));

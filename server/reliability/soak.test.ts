@@ -3,12 +3,11 @@
  * live node, with editors leaving and joining every second. No error anywhere, the node's
  * heap after GC does not grow beyond a bound, and stroke latency stays within bounds.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { describe, expect, it } from "vitest";
+import { seededLiveNode } from "~/server/testing/live-node-fixture";
 import { recordResult } from "~/server/testing/reliability-results";
 import { runSoak } from "~/server/testing/soak";
 import { soakTargets } from "~/server/testing/soak-setup";
-import { type LiveNode, startLiveNode } from "~/server/testing/spawn-node";
 
 const SECRET = "soak-test-secret-soak-test-secret-012345678";
 const ORIGIN = "http://localhost:3000";
@@ -18,30 +17,19 @@ const SECONDS = Number(process.env.RELIABILITY_SOAK_SECONDS ?? 30);
 const MAX_HEAP_GROWTH_MB = 24;
 const MAX_P99_MS = 1500;
 
-let t: Seeded;
-let node: LiveNode;
-
-beforeAll(async () => {
-  t = await seededDatabase({ frames: 1 });
-  node = await startLiveNode({ databaseUrl: t.db.url!, secret: SECRET, origin: ORIGIN });
-});
-
-afterAll(async () => {
-  await node?.kill("SIGTERM");
-  await t?.dispose();
-});
+const live = seededLiveNode({ secret: SECRET, origin: ORIGIN });
 
 describe(`soak: ${CLIENTS} editors for ${SECONDS} s with churn`, () => {
   it("no errors, bounded heap, latency within bounds", async () => {
-    const { users, docs } = await soakTargets(t, SECRET);
+    const { users, docs } = await soakTargets(live.t, SECRET);
     const result = await runSoak({
-      baseUrl: `ws://127.0.0.1:${node.port}/yjs/`,
+      baseUrl: `ws://127.0.0.1:${live.node.port}/yjs/`,
       origin: ORIGIN,
       docs,
       users,
       clients: CLIENTS,
       durationMs: SECONDS * 1000,
-      memory: node.memory,
+      memory: live.node.memory,
       onInterval: (r) =>
         console.log(
           `soak t=${r.t}s editors=${r.clients} rss=${r.rssMb}MB heap=${r.heapMb}MB strokes=${r.edits} p50=${r.p50}ms p99=${r.p99}ms joins=${r.joins} leaves=${r.leaves} errors=${r.errors}`,
@@ -61,7 +49,7 @@ describe(`soak: ${CLIENTS} editors for ${SECONDS} s with churn`, () => {
       p99Ms: result.p99 ?? -1,
     });
     expect(result.errors).toEqual([]);
-    expect(node.output()).not.toMatch(/\[realtime\]|Error/);
+    expect(live.node.output()).not.toMatch(/\[realtime\]|Error/);
     expect(result.edits).toBeGreaterThan(CLIENTS);
     expect(growth).toBeLessThan(MAX_HEAP_GROWTH_MB);
     expect(result.p99!).toBeLessThan(MAX_P99_MS);
