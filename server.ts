@@ -12,6 +12,8 @@ import {
   securityHeaders,
 } from "~/server/http/security";
 import { redisBus } from "~/server/realtime/bus";
+import { openLiveJournal } from "~/server/realtime/journal";
+import { postgresDocStore } from "~/server/realtime/persistence";
 import { createRealtime } from "~/server/realtime/server";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
 
@@ -41,8 +43,17 @@ async function main(): Promise<void> {
   const bus = config.REDIS_URL
     ? await redisBus(config.REDIS_URL, (m, e) => console.error(`[bus] ${m}`, e ?? ""))
     : null;
+  const journal = config.liveJournalDir
+    ? await openLiveJournal(
+        config.liveJournalDir,
+        postgresDocStore(database.db, database.exec),
+        (m) => console.log(m),
+        bus,
+      )
+    : null;
   const realtime = createRealtime({
     bus,
+    journal,
     db: database.db,
     exec: database.exec,
     appOrigin: () => config.appOrigin,

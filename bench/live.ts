@@ -2,12 +2,16 @@
  * Live-layer benchmark: fan-out latency, sustained write rate, server memory and cold sync,
  * for (a) Shotboard (auth, roles, persistence in PostgreSQL on), (b) the bare y-websocket
  * relay and (c) Hocuspocus with defaults — same load, same run, each server in its own
- * process, the load generator in this one. Prints tables with ratios to (b).
+ * process, the load generator in this one. Prints tables with ratios to (b). Shotboard also
+ * runs without its journal (LIVE_JOURNAL_DIR=none: relayed only once in PostgreSQL), the
+ * cost of that choice. Fan-out runs are repeated in rounds, the kinds taking turns, and each
+ * percentile is over every round's deliveries, so one noisy second does not decide a ratio.
  *
- *   npm run bench:live                       # N = 10, 100, 500
- *   BENCH_CLIENTS=10,100 BENCH_SECONDS=5 npm run bench:live
+ *   npm run bench:live                       # N = 10, 100, 500; 3 rounds
+ *   BENCH_CLIENTS=10,100 BENCH_SECONDS=5 BENCH_ROUNDS=1 npm run bench:live
  *   BENCH_REDIS=0 npm run bench:live         # without the cross-node run (two Shotboard nodes + Redis)
  *   BENCH_PROFILE=/tmp/prof npm run bench:live  # a CPU profile of each Shotboard node
+ *   BENCH_PARTS=fanout npm run bench:live    # only some of: fanout, sustained, cold
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,11 +34,13 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const CLIENTS = (process.env.BENCH_CLIENTS ?? "10,100,500").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const RATE = Number(process.env.BENCH_RATE ?? 40); // writes per second, all writers together
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PARTS = new Set((process.env.BENCH_PARTS ?? "fanout,sustained,cold").split(","));
 const WRITERS = 4;
 const SECRET = "bench-secret-bench-secret-bench-secret-0123";
 const ORIGIN = "http://localhost:3000";
 
-type Kind = "shotboard" | "bare" | "hocuspocus" | "shotboard-2-nodes";
+type Kind = "shotboard" | "bare" | "hocuspocus" | "shotboard-no-journal" | "shotboard-2-nodes";
 type Proc = { child: ChildProcess; port: number };
 
 // ---------------------------------------------------------------- servers
@@ -168,6 +174,17 @@ const pct = (sorted: number[], p: number) =>
 
 type Fanout = { p50: number; p95: number; p99: number; delivered: number; expected: number };
 
+function summarise(all: number[], expected: number): Fanout {
+  const sorted = all.slice().sort((a, b) => a - b);
+  return {
+    p50: pct(sorted, 50),
+    p95: pct(sorted, 95),
+    p99: pct(sorted, 99),
+    delivered: sorted.length,
+    expected,
+  };
+}
+
 /** WRITERS writers each with its own Y.Doc add annotation-sized entries at `rate` writes/s in total. */
 async function runLoad(
   target: Target,
@@ -175,7 +192,7 @@ async function runLoad(
   receivers: number,
   rate: number,
   seconds: number,
-): Promise<Fanout> {
+): Promise<Fanout & { latencies: number[] }> {
   latencies = [];
   sent.clear();
   const run = ++runs;
@@ -219,16 +236,8 @@ async function runLoad(
     idle = latencies.length === seen ? idle + 250 : 0;
     seen = latencies.length;
   }
-  const sorted = latencies.slice().sort((a, b) => a - b);
-  // Receivers get every write; writers also receive the others' writes.
-  const expected = sent.size * receivers;
-  return {
-    p50: pct(sorted, 50),
-    p95: pct(sorted, 95),
-    p99: pct(sorted, 99),
-    delivered: sorted.length,
-    expected,
-  };
+  // Every receiver gets every write.
+  return { ...summarise(latencies, sent.size * receivers), latencies };
 }
 
 // ---------------------------------------------------------------- setup
@@ -242,6 +251,7 @@ async function prepareShotboard() {
   url.pathname = `/${name}`;
   const handle = await openPostgres(url.toString(), 2);
   const media = mkdtempSync(path.join(tmpdir(), "shotboard-bench-"));
+  let journals = 0;
   const seed = await seedDemo(handle.db, new LocalMediaStore(media), { frames: 1 });
   const show = seed.shows.moonfall!;
   const members = ["dana", "sam", "ari", "priya", "rex"].map((k) => seed.users[k]!);
@@ -257,6 +267,8 @@ async function prepareShotboard() {
     cookies,
     members,
     handle,
+    /** A journal folder of its own for each Shotboard node started. */
+    journalDir: () => path.join(media, `journal-${journals++}`),
     async dispose() {
       await handle.close();
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
@@ -286,10 +298,14 @@ async function startKind(kind: Kind, sb: Prepared, docIndex: number) {
       ...SERVER_NODE_FLAGS,
       ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
     ];
-    const env = kind === "shotboard" ? nodeEnv : { ...nodeEnv, REDIS_URL };
+    const env = {
+      ...nodeEnv,
+      ...(kind === "shotboard-2-nodes" ? { REDIS_URL } : {}),
+      ...(kind === "shotboard-no-journal" ? { LIVE_JOURNAL_DIR: "none" } : {}),
+    };
     procs = await Promise.all(
-      Array.from({ length: kind === "shotboard" ? 1 : 2 }, () =>
-        spawnServer("server/testing/realtime-node.ts", env, flags),
+      Array.from({ length: kind === "shotboard-2-nodes" ? 2 : 1 }, () =>
+        spawnServer("server/testing/realtime-node.ts", { LIVE_JOURNAL_DIR: sb.journalDir(), ...env }, flags),
       ),
     );
   }
@@ -314,7 +330,7 @@ const ratio = (a: number, b: number) =>
   Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "—";
 
 async function main() {
-  const kinds: Kind[] = ["bare", "shotboard", "hocuspocus"];
+  const kinds: Kind[] = ["bare", "shotboard", "shotboard-no-journal", "hocuspocus"];
   if (process.env.BENCH_REDIS !== "0") kinds.push("shotboard-2-nodes");
   const sb = await prepareShotboard();
   let docIndex = 0;
@@ -322,24 +338,33 @@ async function main() {
   const rows: Row[] = [];
   try {
     console.log(
-      `\nLive fan-out: ${WRITERS} writers, ${RATE} writes/s total, ${SECONDS} s per run, 2-core loopback\n`,
+      `\nLive fan-out: ${WRITERS} writers, ${RATE} writes/s total, ${ROUNDS} round(s) of ${SECONDS} s per server and N, 2-core loopback\n`,
     );
-    for (const n of CLIENTS) {
-      for (const kind of kinds) {
-        const { procs, target } = await startKind(kind, sb, docIndex++ % sb.docs.length);
-        const receiverTarget = { ...target, urls: [target.urls[0]!] };
-        const writerTarget = { ...target, urls: [target.urls.at(-1)!] };
-        const receivers = await openMany(receiverTarget, n, scan);
-        const writers = await openMany(writerTarget, WRITERS);
-        const result = await runLoad(target, writers, n, RATE, SECONDS);
-        const rss = (await Promise.all(procs.map(rssOf))).reduce((a, b) => a + b, 0) / 1024 / 1024;
-        rows.push({ ...result, kind, n, rssMb: rss });
-        console.log(
-          `  ${kind.padEnd(18)} N=${String(n).padEnd(4)} p50 ${fmt(result.p50)} ms  p95 ${fmt(result.p95)} ms  p99 ${fmt(result.p99)} ms  delivered ${result.delivered}/${result.expected}  RSS ${fmt(rss)} MiB`,
-        );
-        for (const ws of [...receivers, ...writers]) ws.terminate();
-        await Promise.all(procs.map(stop));
+    for (const n of PARTS.has("fanout") ? CLIENTS : []) {
+      const pooled = new Map<Kind, { latencies: number[]; expected: number; rss: number }>();
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const kind of kinds) {
+          const { procs, target } = await startKind(kind, sb, docIndex++ % sb.docs.length);
+          const receiverTarget = { ...target, urls: [target.urls[0]!] };
+          const writerTarget = { ...target, urls: [target.urls.at(-1)!] };
+          const receivers = await openMany(receiverTarget, n, scan);
+          const writers = await openMany(writerTarget, WRITERS);
+          const result = await runLoad(target, writers, n, RATE, SECONDS);
+          const rss = (await Promise.all(procs.map(rssOf))).reduce((a, b) => a + b, 0) / 1024 / 1024;
+          const sum = pooled.get(kind) ?? { latencies: [], expected: 0, rss: 0 };
+          for (const l of result.latencies) sum.latencies.push(l);
+          sum.expected += result.expected;
+          sum.rss = Math.max(sum.rss, rss);
+          pooled.set(kind, sum);
+          console.log(
+            `  ${kind.padEnd(20)} N=${String(n).padEnd(4)} round ${round}: p50 ${fmt(result.p50)} ms  p95 ${fmt(result.p95)} ms  p99 ${fmt(result.p99)} ms  delivered ${result.delivered}/${result.expected}  RSS ${fmt(rss)} MiB`,
+          );
+          for (const ws of [...receivers, ...writers]) ws.terminate();
+          await Promise.all(procs.map(stop));
+        }
       }
+      for (const [kind, sum] of pooled)
+        rows.push({ ...summarise(sum.latencies, sum.expected), kind, n, rssMb: sum.rss });
     }
 
     console.log(
@@ -353,12 +378,21 @@ async function main() {
       );
     }
 
-    // Sustained write rate before p95 passes 100 ms, at N = 100.
+    if (PARTS.has("sustained")) await sustainedRate(sb, kinds, () => docIndex++ % sb.docs.length);
+    if (PARTS.has("cold")) await coldOpen(sb);
+  } finally {
+    await sb.dispose();
+  }
+}
+
+/** Sustained write rate before p95 passes 100 ms, at N = 100. */
+async function sustainedRate(sb: Prepared, kinds: Kind[], nextDoc: () => number) {
+  {
     const rates = (process.env.BENCH_RATES ?? "100,200,400,800,1600,3200").split(",").map(Number);
     console.log("\nSustained write rate at N=100 (highest rate with p95 ≤ 100 ms, 3 s per step):\n");
     const sustained: Record<string, number> = {};
-    for (const kind of kinds.filter((k) => k !== "shotboard-2-nodes")) {
-      const { procs, target } = await startKind(kind, sb, docIndex++ % sb.docs.length);
+    for (const kind of kinds.filter((k) => k !== "shotboard-2-nodes" && k !== "shotboard-no-journal")) {
+      const { procs, target } = await startKind(kind, sb, nextDoc());
       const receivers = await openMany(target, 100, scan);
       const writers = await openMany(target, WRITERS);
       sustained[kind] = 0;
@@ -378,10 +412,6 @@ async function main() {
     const atLeast = (v: number) => (v === rates.at(-1) ? `≥ ${v}` : String(v));
     for (const [k, v] of Object.entries(sustained))
       console.log(`| ${k} | ${atLeast(v)} | ${ratio(v, sustained.bare!)} |`);
-
-    await coldOpen(sb);
-  } finally {
-    await sb.dispose();
   }
 }
 

@@ -16,6 +16,14 @@ describe("environment validation", () => {
     expect(env.MAX_UPLOAD_TOTAL_BYTES).toBe(2 * 1024 * 1024 * 1024);
     expect(env.SESSION_IDLE_MINUTES).toBe(60);
     expect(env.TRUST_PROXY).toBe("false");
+    expect(env.liveJournalDir).toBe("/tmp/shotboard-env-test/live-journal");
+  });
+
+  it("puts the live journal where LIVE_JOURNAL_DIR says, or turns it off with none", () => {
+    expect(parseEnv({ ...base, LIVE_JOURNAL_DIR: "/var/lib/shotboard-journal" }).liveJournalDir).toBe(
+      "/var/lib/shotboard-journal",
+    );
+    expect(parseEnv({ ...base, LIVE_JOURNAL_DIR: "none" }).liveJournalDir).toBeNull();
   });
 
   it.each([

@@ -29,6 +29,7 @@ const ZEnv = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).optional(),
   DATA_DIR: z.string().min(1).default("data"),
+  LIVE_JOURNAL_DIR: z.string().min(1).optional(),
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SEED_DEMO: z.enum(["auto", "true", "false"]).default("auto"),
   MEDIA_DIR: z.string().min(1).optional(),
@@ -62,6 +63,8 @@ export type Env = z.infer<typeof ZEnv> & {
   appOrigin: string;
   dataDir: string;
   mediaDir: string;
+  /** The live layer's write-ahead journal folder; null ("none"): relay only once stored. */
+  liveJournalDir: string | null;
   authSecret: string;
 };
 
@@ -89,6 +92,10 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     appOrigin: new URL(appUrl).origin,
     dataDir,
     mediaDir: path.resolve(/*turbopackIgnore: true*/ env.MEDIA_DIR ?? path.join(dataDir, "media")),
+    liveJournalDir:
+      env.LIVE_JOURNAL_DIR === "none"
+        ? null
+        : path.resolve(/*turbopackIgnore: true*/ env.LIVE_JOURNAL_DIR ?? path.join(dataDir, "live-journal")),
     authSecret: env.AUTH_SECRET ?? persistedSecret(dataDir),
   };
 }

@@ -1,5 +1,8 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -13,6 +16,7 @@ import * as Y from "yjs";
 import { memberships, type ShowRole, shows, users, yjsUpdates } from "~/db/schema";
 import { env } from "~/server/env";
 import { docName } from "~/server/realtime/doc-name";
+import { openJournal } from "~/server/realtime/journal";
 import { postgresDocStore } from "~/server/realtime/persistence";
 import {
   encodeAwareness,
@@ -36,9 +40,12 @@ let origin: string;
 let moonfall: Seeded["seed"]["shows"][string];
 let tidewater: Seeded["seed"]["shows"][string];
 const opened = new Set<{ close: () => void }>();
+let journalDir: string;
 
+/** As `npm start` runs it: with a journal, so batches are relayed once written there. */
 function startRealtime(): Realtime {
   return createRealtime({
+    journal: openJournal(journalDir),
     db: t.db.db,
     appOrigin: () => origin,
     maxMessageBytes: env().WS_MAX_MESSAGE_BYTES,
@@ -49,6 +56,7 @@ function startRealtime(): Realtime {
 }
 
 beforeAll(async () => {
+  journalDir = mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
   t = await seededDatabase();
   moonfall = t.seed.shows.moonfall!;
   tidewater = t.seed.shows.tidewater!;
@@ -70,6 +78,7 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
   server?.closeAllConnections();
   await t?.dispose();
+  rmSync(journalDir, { recursive: true, force: true });
 });
 
 /** Rejects with `what` after `seconds`: every wait in this file is for an event, never a sleep. */
@@ -252,7 +261,9 @@ async function connect(key: string, doc: string): Promise<RawClient> {
 }
 
 /** What PostgreSQL holds for a document, as a fresh Y.Doc. */
+/** What PostgreSQL holds, once the open room has stored what it accepted (relayed from the journal). */
 async function persisted(showId: string, doc: string): Promise<Y.Map<unknown>> {
+  await realtime.rooms.get(doc)?.flush();
   const { update } = await postgresDocStore(t.db.db).load(showId, doc);
   const ydoc = new Y.Doc();
   if (update) Y.applyUpdate(ydoc, update);
@@ -391,12 +402,13 @@ describe("live documents", () => {
     const writer = await connect("dana", doc);
     const watcher = await connect("sam", doc);
     writer.map.set("survives", "restart");
-    // The server broadcasts only after persisting, so seeing it means it is in PostgreSQL.
     await watcher.until((m) => m.get("survives") === "restart", "the watcher to see the write");
-    expect((await persisted(moonfall.id, doc)).get("survives")).toBe("restart");
 
     const closing = Promise.all([writer.closed, watcher.closed]);
     await realtime.close();
+    // Shutting down stores everything accepted before it returns (nothing is left to the journal).
+    expect((await persisted(moonfall.id, doc)).get("survives")).toBe("restart");
+    expect(readdirSync(journalDir)).toEqual([]);
     expect((await within(closing, "connections to close on shutdown")).map((c) => c.code)).toEqual([
       CLOSE.shuttingDown,
       CLOSE.shuttingDown,

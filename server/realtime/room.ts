@@ -8,6 +8,7 @@ import { ANNOTATIONS_KEY } from "~/app/_lib/annotations";
 import { annotationViolation } from "~/server/realtime/annotation-guard";
 import type { Bus, BusKind } from "~/server/realtime/bus";
 import type { DocRef } from "~/server/realtime/doc-name";
+import type { Journal, JournalEntry } from "~/server/realtime/journal";
 import { DebouncedRun } from "~/server/realtime/notes-sync";
 import type { DocStore } from "~/server/realtime/persistence";
 import {
@@ -55,9 +56,11 @@ const FROM_BUS = Symbol("bus");
 
 /**
  * One live document: its Y.Doc, presence, and connections. Accepted updates are batched per
- * event-loop turn, persisted (several turns in parallel), and only then broadcast, so nothing
- * another client has seen can be lost by a crash. When the last connection leaves the room is
- * flushed and freed.
+ * event-loop turn; each batch is written to the node's journal and relayed at once, then appended
+ * to the database (several turns in parallel). Without a journal a batch is relayed only once
+ * stored. Either way nothing another client has seen can be lost by a crash of the process.
+ * Other nodes get a batch once it is in the database. When the last connection leaves the room
+ * is flushed and freed.
  */
 export class Room {
   readonly doc = new Y.Doc({ gc: true });
@@ -71,7 +74,7 @@ export class Room {
   /** Appends in flight, each relayed when it is stored. */
   private readonly writes = new Set<Promise<void>>();
   /** Batches whose append failed (database down), retried together. */
-  private failed: { update: Uint8Array; origin: unknown }[] = [];
+  private failed: (Batch & { done: () => void })[] = [];
   private rowsSinceCompaction = 0;
   /** The whole document encoded, for clients that have nothing yet; null once it changed. */
   private fullState: Uint8Array | null = null;
@@ -90,6 +93,7 @@ export class Room {
     private readonly onError: (error: unknown) => void,
     private readonly bus: Bus | null = null,
     notes: RoomNotes | null = null,
+    private readonly journal: Journal | null = null,
   ) {
     this.awareness.setLocalState(null);
     this.notes =
@@ -313,7 +317,10 @@ export class Room {
   /**
    * Everything accepted in one event-loop turn, merged, is appended at once — without waiting
    * for an earlier turn's append still in flight, so one slow write does not hold up the next
-   * (updates commute: they may be stored and relayed in any order).
+   * (updates commute: they may be stored and relayed in any order). With a journal the batch is
+   * written there first and relayed at once; without one (or if the journal cannot be written)
+   * it is relayed only once the database has it. Either way nothing another client has seen can
+   * be lost by a crash of this process.
    */
   private endTurn(): void {
     this.turn = null;
@@ -324,46 +331,79 @@ export class Room {
     // A batch written by one connection is not echoed back to it; mixed batches go to everyone.
     const origin = batch[0]!.origin;
     const skip = batch.every((b) => b.origin === origin) ? origin : null;
-    const write = this.persistThenRelay(merged, skip).finally(() => this.writes.delete(write));
-    this.writes.add(write);
-  }
-
-  /** Appends one batch and only then relays it; while the database is down, batches wait together. */
-  private async persistThenRelay(merged: Uint8Array, skip: unknown): Promise<void> {
-    if (this.failed.length === 0) {
+    let entry: JournalEntry | null = null;
+    if (this.journal) {
       try {
-        await this.store.append(this.ref.showId, this.ref.name, merged);
-        return this.stored(merged, skip);
+        entry = this.journal.write(this.ref.showId, this.ref.name, merged);
       } catch (error) {
         this.onError(error);
       }
     }
-    this.failed.push({ update: merged, origin: skip });
-    if (this.failed.length > 1) return; // the first one's retry loop takes it along
+    if (entry) this.relay(merged, skip);
+    const write = this.persist({ update: merged, origin: skip, relayed: entry !== null }).finally(() => {
+      if (entry) this.journal!.stored(entry);
+      this.writes.delete(write);
+    });
+    this.writes.add(write);
+  }
+
+  /** Appends one batch, resolving once stored; while the database is down, batches wait together. */
+  private async persist(batch: Batch): Promise<void> {
+    if (this.failed.length === 0) {
+      try {
+        await this.store.append(this.ref.showId, this.ref.name, batch.update);
+        return this.stored([batch]);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+    const done = new Promise<void>((resolve) => {
+      this.failed.push({ ...batch, done: resolve });
+    });
+    if (this.failed.length === 1) void this.retryFailed();
+    return done;
+  }
+
+  /** Retries the failed batches together, once a second, until the database takes them. */
+  private async retryFailed(): Promise<void> {
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
       if (this.destroyed) return;
-      const batch = this.failed;
-      const all = Y.mergeUpdates(batch.map((b) => b.update));
+      const waiting = this.failed;
       try {
-        await this.store.append(this.ref.showId, this.ref.name, all);
+        await this.store.append(this.ref.showId, this.ref.name, mergeAll(waiting));
       } catch (error) {
         this.onError(error);
         continue;
       }
       this.failed = [];
-      const origin = batch[0]!.origin;
-      return this.stored(all, batch.every((b) => b.origin === origin) ? origin : null);
+      this.stored(waiting);
+      for (const b of waiting) b.done();
+      return;
     }
   }
 
-  /** A stored batch: relayed here and to other nodes, notes and compaction scheduled. */
-  private stored(merged: Uint8Array, skip: unknown): void {
-    const data = message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, merged));
+  /** Sends a batch to this node's clients (not back to the one connection that wrote all of it). */
+  private relay(update: Uint8Array, skip: unknown): void {
+    const data = message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
     for (const conn of this.conns) if (conn !== skip) this.send(conn, data);
-    this.bus?.publish(this.ref.name, "update", merged);
+  }
+
+  /**
+   * Stored batches: relayed here if not yet, published to other nodes (who take what comes
+   * through the bus as stored), notes and compaction scheduled.
+   */
+  private stored(batches: Batch[]): void {
+    const unrelayed = batches.filter((b) => !b.relayed);
+    if (unrelayed.length > 0) {
+      const origin = unrelayed[0]!.origin;
+      const skip = unrelayed.every((b) => b.origin === origin) ? origin : null;
+      this.relay(mergeAll(unrelayed), skip);
+    }
+    if (this.bus) this.bus.publish(this.ref.name, "update", mergeAll(batches));
     this.notes?.schedule();
-    if (++this.rowsSinceCompaction >= COMPACT_EVERY && !this.compacting) {
+    this.rowsSinceCompaction++;
+    if (this.rowsSinceCompaction >= COMPACT_EVERY && !this.compacting) {
       // In the background: relaying goes on while the rows are merged. Compaction replaces
       // exactly the rows it read, so appends still in flight are untouched.
       this.rowsSinceCompaction = 1;
@@ -398,6 +438,12 @@ export class Room {
     await this.store.compact(this.ref.showId, this.ref.name, this.wholeDocument()).catch(this.onError);
   }
 
+  /** Resolves once every update accepted so far is in the database (later ones are not waited for). */
+  async whenStored(): Promise<void> {
+    if (this.turn) await this.turn;
+    await Promise.allSettled([...this.writes]);
+  }
+
   /** Waits until everything accepted is persisted and the notes are materialised. */
   async flush(): Promise<void> {
     while (this.turn || this.writes.size > 0 || this.compacting)
@@ -424,5 +470,11 @@ export class Room {
     this.doc.destroy();
   }
 }
+
+/** One event-loop turn's accepted updates, merged; `origin`: the one connection that sent all of it. */
+type Batch = { update: Uint8Array; origin: unknown; relayed: boolean };
+
+const mergeAll = (batches: Batch[]) =>
+  batches.length === 1 ? batches[0]!.update : Y.mergeUpdates(batches.map((b) => b.update));
 
 type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] };

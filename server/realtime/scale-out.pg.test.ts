@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { eq } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,11 +16,13 @@ const SECRET = "scale-out-test-secret-0123456789abcdefghij";
 const REDIS_URL = process.env.REDIS_URL_TEST ?? "redis://127.0.0.1:6379";
 const ORIGIN = "http://localhost:3999";
 
-type Node = { port: number; child: ChildProcess; exited: Promise<void> };
+type Node = { port: number; child: ChildProcess; exited: Promise<void>; journalDir: string };
 let t: Seeded;
 const nodes: Node[] = [];
+const journalDirs = new Set<string>();
 
-function startNode(): Promise<Node> {
+/** `journalDir`: a killed node's folder, for its restart to recover what it left there. */
+function startNode(journalDir = mkdtempSync(path.join(tmpdir(), "shotboard-journal-"))): Promise<Node> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/testing/realtime-node.ts"], {
     env: {
       ...process.env,
@@ -27,9 +32,11 @@ function startNode(): Promise<Node> {
       PORT: "0",
       REALTIME_ORIGIN: ORIGIN,
       WS_MAX_MESSAGES_PER_SECOND: "5000",
+      LIVE_JOURNAL_DIR: journalDir,
     },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
+  journalDirs.add(journalDir);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let output = "";
   return new Promise((resolve, reject) => {
@@ -42,7 +49,7 @@ function startNode(): Promise<Node> {
       const m = /ready (\d+)/.exec(output);
       if (m) {
         clearTimeout(timer);
-        const node = { port: Number(m[1]), child, exited };
+        const node = { port: Number(m[1]), child, exited, journalDir };
         nodes.push(node);
         resolve(node);
       }
@@ -79,6 +86,7 @@ afterAll(async () => {
   for (const n of nodes) n.child.kill("SIGKILL");
   await Promise.all(nodes.map((n) => n.exited));
   await t?.dispose();
+  for (const dir of journalDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("two live nodes sharing PostgreSQL and Redis", () => {
@@ -124,7 +132,7 @@ describe("two live nodes sharing PostgreSQL and Redis", () => {
     n2.child.kill("SIGKILL");
     await n2.exited;
     nodes.splice(nodes.indexOf(n2), 1);
-    const restarted = await startNode();
+    const restarted = await startNode(n2.journalDir);
     const fresh = await client(restarted, "ari", doc);
     const keys = [...fresh.doc.getMap("annotations").keys()];
     for (let i = 0; i < 50; i++) expect(keys).toContain(`burst-${i}`);

@@ -7,6 +7,7 @@ import { memberships, shows, users } from "~/db/schema";
 import { can } from "~/server/auth/permissions";
 import { authorizeUpgrade, isReadOnly } from "~/server/realtime/authorize";
 import type { Bus } from "~/server/realtime/bus";
+import type { Journal } from "~/server/realtime/journal";
 import { type DocStore, postgresDocStore } from "~/server/realtime/persistence";
 import { encodeAccess, type LiveAccess } from "~/server/realtime/protocol";
 import {
@@ -19,6 +20,7 @@ import {
   type RoomNotes,
 } from "~/server/realtime/room";
 import { onShowAccessChanged, onUserSessionsEnded } from "~/server/services/access-events";
+import { onStoreLiveChanges } from "~/server/services/live-changes";
 import { materialiseNotes } from "~/server/services/notes";
 
 export const CLOSE = {
@@ -45,6 +47,11 @@ export type RealtimeOptions = {
   store?: DocStore;
   /** One-round-trip SQL for the append hot path (DbHandle.exec). */
   exec?: (text: string) => Promise<void>;
+  /**
+   * The node's write-ahead journal (journal.ts): batches are relayed as soon as it holds them.
+   * Without one, a batch is relayed only once the database has it.
+   */
+  journal?: Journal | null;
   /** Cross-node fan-out (Redis); null for a single node. */
   bus?: Bus | null;
   /** Materialises version documents into the notes table; default: services/notes.ts. null: off. */
@@ -140,6 +147,7 @@ export function createRealtime(opts: RealtimeOptions) {
         (error) => log(`persistence error on ${conn.doc.name}`, error),
         opts.bus ?? null,
         notes,
+        opts.journal ?? null,
       );
       rooms.set(conn.doc.name, room);
     }
@@ -312,6 +320,10 @@ export function createRealtime(opts: RealtimeOptions) {
     checkShow(showId).catch((error) => log("access re-check failed", error));
   });
   const stopSessionListening = onUserSessionsEnded(endSessions);
+  // A sign-off or an export in this process first waits for what the show's rooms accepted.
+  const stopStoring = onStoreLiveChanges(async (showId) => {
+    await Promise.all([...rooms.values()].filter((r) => r.ref.showId === showId).map((r) => r.whenStored()));
+  });
 
   let sweeping = false;
   const sweepTimer = setInterval(() => {
@@ -333,12 +345,14 @@ export function createRealtime(opts: RealtimeOptions) {
       clearInterval(sweepTimer);
       stopListening();
       stopSessionListening();
+      stopStoring();
       for (const room of rooms.values())
         for (const conn of room.conns) closeConn(conn, CLOSE.shuttingDown, "Server restarting");
       await Promise.all([...rooms.values()].map((r) => r.flush()));
       // Everything is stored: connections still closing must not start work on a closed pool.
       for (const room of rooms.values()) room.destroy();
       rooms.clear();
+      opts.journal?.close();
       wss.close();
       await opts.bus?.close();
     },

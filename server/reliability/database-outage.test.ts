@@ -3,20 +3,25 @@
  * PostgreSQL: the app's database URL points at a TCP proxy (server/testing/tcp-proxy.ts) in
  * front of this test's own database. During the outage tRPC answers a clear "database
  * unavailable" error (not a 500), a sign-off cut in the middle of its transaction leaves no
- * decision and an intact audit chain, live strokes wait in the node and are neither lost nor
- * shown to others before they are stored, new live connections are refused with a 503; after
+ * decision and an intact audit chain, live strokes are not lost (with the node's journal they
+ * keep flowing between those connected and wait there; without one they wait in the node and
+ * are shown to others only once stored), new live connections are refused with a 503; after
  * the database is back everything works again with the same process and the same pool.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
 import { type DbHandle, openPostgres, setProcessDatabase } from "~/db/client";
-import { decisions, users, yjsUpdates } from "~/db/schema";
+import { decisions, notes, users, yjsUpdates } from "~/db/schema";
 import { createContext, createContextInner } from "~/server/context";
+import { decodeRecords, type Journal, openJournal } from "~/server/realtime/journal";
 import { createRealtime, type Realtime } from "~/server/realtime/server";
 import { appRouter, createCaller } from "~/server/root";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
@@ -36,6 +41,14 @@ let app: DbHandle;
 let server: http.Server;
 let realtime: Realtime;
 let origin: string;
+/** A second endpoint on the same pool, with a journal (as `npm start` runs it). */
+const journaled = {} as {
+  server: http.Server;
+  realtime: Realtime;
+  origin: string;
+  journal: Journal;
+  dir: string;
+};
 const persistenceErrors: unknown[] = [];
 
 beforeAll(async () => {
@@ -62,12 +75,37 @@ beforeAll(async () => {
       if (message.startsWith("persistence error")) persistenceErrors.push(error);
     },
   });
+  journaled.dir = mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
+  journaled.journal = openJournal(journaled.dir);
+  journaled.server = http.createServer((_req, res) => res.writeHead(404).end());
+  journaled.server.on(
+    "upgrade",
+    (req, socket, head) => void journaled.realtime.handleUpgrade(req, socket, head),
+  );
+  await new Promise<void>((resolve) => journaled.server.listen(0, "127.0.0.1", resolve));
+  journaled.origin = `http://localhost:${(journaled.server.address() as AddressInfo).port}`;
+  journaled.realtime = createRealtime({
+    db: app.db,
+    exec: app.exec,
+    journal: journaled.journal,
+    appOrigin: () => journaled.origin,
+    maxMessageBytes: 64 * 1024,
+    maxMessagesPerSecond: 100,
+    sweepIntervalMs: 60_000,
+    notes: null,
+    log: (message, error) => {
+      if (message.startsWith("persistence error")) persistenceErrors.push(error);
+    },
+  });
 });
 
 afterAll(async () => {
   await proxy?.start();
   await realtime?.close();
   await new Promise((resolve) => server?.close(resolve));
+  await journaled.realtime?.close();
+  await new Promise((resolve) => journaled.server?.close(resolve));
+  if (journaled.dir) rmSync(journaled.dir, { recursive: true, force: true });
   await app?.close();
   await proxy?.close();
   await t?.dispose();
@@ -159,7 +197,7 @@ describe("PostgreSQL outage and recovery, same process", () => {
     recordResult({ kind: "fault", name: "connection cut mid sign-off", injected: 1, recovered: 1 });
   });
 
-  it("live strokes drawn during the outage wait in the node, then are stored and relayed; new connections get a 503", async () => {
+  it("without a journal, live strokes drawn during the outage wait in the node, then are stored and relayed; new connections get a 503", async () => {
     const { users: members, docs } = await soakTargets(t, SECRET);
     const url = `${origin.replace("http", "ws")}/yjs/${docs[1]}`;
     const a = await connectYClient(url, { origin, cookie: members[0]!.cookie });
@@ -211,5 +249,106 @@ describe("PostgreSQL outage and recovery, same process", () => {
       sent: drawn.length,
       persisted: stored.length,
     });
+  });
+  it("with the journal, live strokes keep flowing during the outage, wait in the journal, and are stored once it is back", async () => {
+    const { users: members, docs } = await soakTargets(t, SECRET);
+    const url = `${journaled.origin.replace("http", "ws")}/yjs/${docs[2]}`;
+    const a = await connectYClient(url, { origin: journaled.origin, cookie: members[0]!.cookie });
+    const b = await connectYClient(url, { origin: journaled.origin, cookie: members[1]!.cookie });
+    await Promise.all([a.synced, b.synced]);
+    const strokes = a.doc.getMap("annotations");
+
+    await proxy.stop();
+    const errorsBefore = persistenceErrors.length;
+    const drawn: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const key = `journaled-outage-${i}`;
+      strokes.set(key, { kind: "stroke", authorId: members[0]!.id, frame: 1001, points: [0.5, 0.5] });
+      drawn.push(key);
+    }
+    // The session goes on: the other client sees every stroke while the database is down...
+    await until(
+      b.doc,
+      () => drawn.every((k) => b.doc.getMap("annotations").has(k)),
+      15_000,
+      "strokes relayed during the outage",
+    );
+    await vi.waitFor(() => expect(persistenceErrors.length).toBeGreaterThan(errorsBefore), {
+      timeout: 15_000,
+    });
+    // ...because the journal holds them: a crash now would store them on the next start.
+    expect(journaled.journal.pending()).toBeGreaterThan(0);
+    const onDisk = readdirSync(journaled.dir).flatMap(
+      (f) => decodeRecords(readFileSync(path.join(journaled.dir, f))).records,
+    );
+    const fromJournal = new Y.Doc();
+    for (const r of onDisk) if (r.docName === docs[2]) Y.applyUpdate(fromJournal, r.update);
+    expect(drawn.filter((k) => !fromJournal.getMap("annotations").has(k))).toEqual([]);
+    await expect(
+      connectYClient(url, { origin: journaled.origin, cookie: members[2]!.cookie }),
+    ).rejects.toThrow(/503/);
+
+    await proxy.start();
+    await vi.waitFor(() => expect(journaled.journal.pending()).toBe(0), { timeout: 30_000 });
+    const reloaded = await t.db.db.select().from(yjsUpdates).where(eq(yjsUpdates.docName, docs[2]!));
+    const doc = new Y.Doc();
+    for (const r of reloaded) Y.applyUpdate(doc, r.update);
+    const stored = drawn.filter((k) => doc.getMap("annotations").has(k));
+    expect(stored).toEqual(drawn);
+    const fresh = await connectYClient(url, { origin: journaled.origin, cookie: members[2]!.cookie });
+    await fresh.synced;
+    expect(drawn.filter((k) => !fresh.doc.getMap("annotations").has(k))).toEqual([]);
+    for (const c of [a, b, fresh]) c.close();
+    recordResult({
+      kind: "fault",
+      name: "PostgreSQL stopped and started (live strokes, journal)",
+      injected: 1,
+      recovered: 1,
+    });
+    recordResult({
+      kind: "edits",
+      name: "strokes drawn during a database outage (journal)",
+      sent: drawn.length,
+      persisted: stored.length,
+    });
+  });
+  it("a sign-off right after the database is back binds the strokes relayed during the outage", async () => {
+    const { users: members, docs } = await soakTargets(t, SECRET);
+    const show = t.seed.shows.moonfall!;
+    const versionId = show.versionIds[3]!;
+    const url = `${journaled.origin.replace("http", "ws")}/yjs/${docs[3]}`;
+    const a = await connectYClient(url, { origin: journaled.origin, cookie: members[0]!.cookie });
+    const b = await connectYClient(url, { origin: journaled.origin, cookie: members[1]!.cookie });
+    await Promise.all([a.synced, b.synced]);
+
+    await proxy.stop();
+    const errorsBefore = persistenceErrors.length;
+    const drawn = ["seen-1", "seen-2", "seen-3"];
+    for (const id of drawn)
+      a.doc.getMap("annotations").set(id, { id, kind: "stroke", authorId: members[0]!.id, frame: 1001 });
+    await until(b.doc, () => drawn.every((k) => b.doc.getMap("annotations").has(k)), 15_000, "the strokes");
+    await vi.waitFor(() => expect(persistenceErrors.length).toBeGreaterThan(errorsBefore), {
+      timeout: 15_000,
+    });
+    await proxy.start();
+    // At once: the room retries its append only a second later, so the sign-off must ask for it.
+    const dana = await callerAs("dana");
+    await dana.version.decide({
+      showId: show.id,
+      versionId,
+      kind: "changes_requested",
+      reason: "after the outage",
+    });
+    const bound = await t.db.db
+      .select({ id: notes.id })
+      .from(notes)
+      .where(and(eq(notes.showId, show.id), eq(notes.versionId, versionId)));
+    expect(
+      bound
+        .map((n) => n.id)
+        .filter((id) => drawn.includes(id))
+        .sort(),
+    ).toEqual(drawn);
+    for (const c of [a, b]) c.close();
   });
 });

@@ -1,9 +1,11 @@
 /**
  * A live node SIGKILLed while three people draw, then started again on the same port. Every
- * stroke any client had received from another one (the server persists before it relays) is
- * in PostgreSQL when the node dies; the clients — y-websocket's own provider, as in the
- * browser — reconnect by themselves and merge what they drew while it was down.
+ * stroke any client had received from another one is in the node's journal when it dies (the
+ * node writes it there before it relays), and in PostgreSQL once the node is back, before any
+ * client has reconnected: the restart stores what the journal holds. Then the clients —
+ * y-websocket's own provider, as in the browser — reconnect and merge what they drew meanwhile.
  */
+import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
@@ -91,21 +93,31 @@ describe("SIGKILL of a live node while three clients draw", () => {
       () => drawers.every((d) => seenFromOthers(d).length >= 40),
       drawers.map((d) => d.doc),
     );
+    const killed = live.node.child.pid!;
     await live.node.kill("SIGKILL");
-    for (const d of drawers) clearInterval(d.timer);
+    for (const d of drawers) {
+      clearInterval(d.timer);
+      // Kept offline until the database has been checked: what they would re-send must not count.
+      d.provider.disconnect();
+    }
     const received = new Set(drawers.flatMap(seenFromOthers));
+    const leftBehind = () => readdirSync(live.journalDir).filter((f) => f.startsWith(`${killed}-`));
+    expect(leftBehind().length, "the killed node's journal").toBeGreaterThan(0);
 
-    // What PostgreSQL holds now, with no node running: everything relayed was persisted first.
+    // Drawing goes on offline; then the node comes back on the same port.
+    for (const d of drawers) for (let i = 0; i < 5; i++) draw(d, "offline");
+    await live.restart(live.node.port);
+
+    // What PostgreSQL holds now, before any client is back: the journal was stored on start.
     const stored = await postgresDocStore(live.t.db.db).load(live.t.seed.shows.moonfall!.id, docName);
     const persisted = new Y.Doc();
     if (stored.update) Y.applyUpdate(persisted, stored.update);
     const persistedKeys = new Set(persisted.getMap("annotations").keys());
     const lost = [...received].filter((k) => !persistedKeys.has(k));
     expect(lost, "strokes a client had received but the database did not hold").toEqual([]);
+    expect(leftBehind(), "the killed node's journal, once stored").toEqual([]);
 
-    // Drawing goes on offline; then the node comes back on the same port.
-    for (const d of drawers) for (let i = 0; i < 5; i++) draw(d, "offline");
-    await live.restart(live.node.port);
+    for (const d of drawers) d.provider.connect();
     const everything = drawers.flatMap((d) => d.drawn);
     await until(
       "every client to hold every stroke (reconnected and merged)",
@@ -115,7 +127,8 @@ describe("SIGKILL of a live node while three clients draw", () => {
     );
     for (const d of drawers) d.provider.destroy();
 
-    // And the restarted node persisted the offline strokes too.
+    // And the restarted node stored the offline strokes too (a clean stop stores all it accepted).
+    await live.node.kill("SIGTERM");
     const after = await postgresDocStore(live.t.db.db).load(live.t.seed.shows.moonfall!.id, docName);
     const afterDoc = new Y.Doc();
     Y.applyUpdate(afterDoc, after.update!);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { liveChangesStored } from "~/server/services/live-changes";
 import { boardNotes, listMyNotes } from "~/server/services/notes";
 import { protectedProcedure, router, showProcedure } from "~/server/trpc";
 
@@ -16,7 +17,8 @@ export const notesRouter = router({
   /** A board's notes, version by version, for the CSV and PDF exports. */
   board: showProcedure("view")
     .input(ZBoardNotesInput)
-    .query(({ ctx, input }) =>
-      ctx.scoped((tx) => boardNotes(tx, { showId: ctx.show.id, boardId: input.boardId })),
-    ),
+    .query(async ({ ctx, input }) => {
+      await liveChangesStored(ctx.show.id); // an export right after a stroke includes it
+      return ctx.scoped((tx) => boardNotes(tx, { showId: ctx.show.id, boardId: input.boardId }));
+    }),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { versionStatus } from "~/db/schema";
 import { appendAudit } from "~/server/services/audit";
+import { liveChangesStored } from "~/server/services/live-changes";
 import { GateRefusalError, signoffState, type TransitionInput, transition } from "~/server/services/signoff";
 import { getVersion, listDecisions } from "~/server/services/versions";
 import { router, type ShowContext, showProcedure } from "~/server/trpc";
@@ -41,6 +42,8 @@ async function runTransition(
     userId: ctx.session.user.id,
     role: ctx.role,
   };
+  // The notes hash binds what is stored: first store what the live layer already relayed.
+  await liveChangesStored(step.showId);
   try {
     return await ctx.scoped((tx) => transition(tx, step));
   } catch (error) {

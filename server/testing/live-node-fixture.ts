@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 import { type LiveNode, startLiveNode } from "~/server/testing/spawn-node";
@@ -7,6 +10,8 @@ export type SeededLiveNode = {
   node: LiveNode;
   /** Starts the node again (e.g. after a test killed it), on `port` if given. */
   restart: (port?: number) => Promise<LiveNode>;
+  /** The node's live journal folder, kept across restarts. */
+  journalDir: string;
 };
 
 /**
@@ -30,16 +35,20 @@ export function seededLiveNode(opts: {
       script: opts.script,
       env: opts.env?.(live.t),
       port,
+      journalDir: live.journalDir,
     });
     return live.node;
   };
   beforeAll(async () => {
+    // One journal folder for the file: a restarted node recovers what the killed one left there.
+    live.journalDir = mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
     live.t = await seededDatabase({ frames: 1 });
     await live.restart();
   });
   afterAll(async () => {
     await live.node?.kill("SIGTERM");
     await live.t?.dispose();
+    if (live.journalDir) rmSync(live.journalDir, { recursive: true, force: true });
   });
   return live;
 }

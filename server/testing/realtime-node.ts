@@ -7,6 +7,8 @@ import http from "node:http";
 import { openPostgres } from "~/db/client";
 import { env } from "~/server/env";
 import { redisBus } from "~/server/realtime/bus";
+import { openLiveJournal } from "~/server/realtime/journal";
+import { postgresDocStore } from "~/server/realtime/persistence";
 import { createRealtime } from "~/server/realtime/server";
 
 const config = env();
@@ -19,7 +21,16 @@ const server = http.createServer((_req, res) => {
   res.writeHead(404).end();
 });
 const origin = process.env.REALTIME_ORIGIN ?? config.appOrigin;
+const journal = config.liveJournalDir
+  ? await openLiveJournal(
+      config.liveJournalDir,
+      postgresDocStore(database.db, database.exec),
+      (m) => console.log(m),
+      bus,
+    )
+  : null;
 const realtime = createRealtime({
+  journal,
   db: database.db,
   exec: database.exec,
   bus,

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
 
 /**
@@ -24,7 +27,13 @@ export function startLiveNode(opts: {
   port?: number;
   env?: Record<string, string>;
   script?: string;
+  /**
+   * The node's live journal folder; give the same one to a restarted node so it recovers what
+   * the killed one left. Default: a new temporary folder, removed when the node is killed.
+   */
+  journalDir?: string;
 }): Promise<LiveNode> {
+  const journalDir = opts.journalDir ?? mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
   const child = spawn(
     process.execPath,
     [
@@ -42,6 +51,7 @@ export function startLiveNode(opts: {
         PORT: String(opts.port ?? 0),
         ...(opts.origin ? { REALTIME_ORIGIN: opts.origin } : {}),
         REDIS_URL: "",
+        LIVE_JOURNAL_DIR: journalDir,
         ...opts.env,
       },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
@@ -75,6 +85,7 @@ export function startLiveNode(opts: {
         kill: async (signal = "SIGKILL") => {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
           await exited;
+          if (!opts.journalDir) rmSync(journalDir, { recursive: true, force: true });
         },
       });
     });
