@@ -12,8 +12,7 @@ import {
   securityHeaders,
 } from "~/server/http/security";
 import { redisBus } from "~/server/realtime/bus";
-import { openLiveJournal } from "~/server/realtime/journal";
-import { postgresDocStore } from "~/server/realtime/persistence";
+import { liveJournalFor } from "~/server/realtime/journal";
 import { createRealtime } from "~/server/realtime/server";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
 
@@ -43,14 +42,7 @@ async function main(): Promise<void> {
   const bus = config.REDIS_URL
     ? await redisBus(config.REDIS_URL, (m, e) => console.error(`[bus] ${m}`, e ?? ""))
     : null;
-  const journal = config.liveJournalDir
-    ? await openLiveJournal(
-        config.liveJournalDir,
-        postgresDocStore(database.db, database.exec),
-        (m) => console.log(m),
-        bus,
-      )
-    : null;
+  const journal = await liveJournalFor(config.liveJournalDir, database, bus);
   const realtime = createRealtime({
     bus,
     journal,

@@ -8,10 +8,11 @@
  * percentile is over every round's deliveries, so one noisy second does not decide a ratio.
  *
  *   npm run bench:live                       # N = 10, 100, 500; 3 rounds
- *   BENCH_CLIENTS=10,100 BENCH_SECONDS=5 BENCH_ROUNDS=1 npm run bench:live
+ *   BENCH_CLIENTS=10,100 BENCH_SECONDS=5 BENCH_FANOUT_ROUNDS=1 npm run bench:live
  *   BENCH_REDIS=0 npm run bench:live         # without the cross-node run (two Shotboard nodes + Redis)
  *   BENCH_PROFILE=/tmp/prof npm run bench:live  # a CPU profile of each Shotboard node
  *   BENCH_PARTS=fanout npm run bench:live    # only some of: fanout, sustained, cold
+ *   BENCH_KINDS=bare,shotboard npm run bench:live  # only some servers (bare is the baseline)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -34,7 +35,7 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const CLIENTS = (process.env.BENCH_CLIENTS ?? "10,100,500").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const RATE = Number(process.env.BENCH_RATE ?? 40); // writes per second, all writers together
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 3);
 const PARTS = new Set((process.env.BENCH_PARTS ?? "fanout,sustained,cold").split(","));
 const WRITERS = 4;
 const SECRET = "bench-secret-bench-secret-bench-secret-0123";
@@ -332,6 +333,10 @@ const ratio = (a: number, b: number) =>
 async function main() {
   const kinds: Kind[] = ["bare", "shotboard", "shotboard-no-journal", "hocuspocus"];
   if (process.env.BENCH_REDIS !== "0") kinds.push("shotboard-2-nodes");
+  if (process.env.BENCH_KINDS) {
+    const only = new Set(process.env.BENCH_KINDS.split(","));
+    for (let i = kinds.length - 1; i >= 0; i--) if (!only.has(kinds[i]!)) kinds.splice(i, 1);
+  }
   const sb = await prepareShotboard();
   let docIndex = 0;
   type Row = Fanout & { kind: Kind; n: number; rssMb: number };

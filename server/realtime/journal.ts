@@ -2,8 +2,9 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, 
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import * as Y from "yjs";
+import type { DbHandle } from "~/db/client";
 import type { Bus } from "~/server/realtime/bus";
-import type { DocStore } from "~/server/realtime/persistence";
+import { type DocStore, postgresDocStore } from "~/server/realtime/persistence";
 
 /**
  * The live layer's write-ahead journal: every accepted batch is written to a local file, with
@@ -211,4 +212,14 @@ export async function openLiveJournal(
           : ""),
     );
   return openJournal(dir);
+}
+
+/** The journal `npm start` and a bare live node run with: LIVE_JOURNAL_DIR, or none (null). */
+export function liveJournalFor(
+  dir: string | null,
+  database: Pick<DbHandle, "db" | "exec">,
+  bus: Bus | null,
+): Promise<Journal | null> {
+  if (!dir) return Promise.resolve(null);
+  return openLiveJournal(dir, postgresDocStore(database.db, database.exec), (m) => console.log(m), bus);
 }

@@ -59,45 +59,37 @@ beforeAll(async () => {
   viaProxy.hostname = "127.0.0.1";
   viaProxy.port = String(proxy.port);
   app = await openPostgres(viaProxy.toString(), 4);
-  server = http.createServer((_req, res) => res.writeHead(404).end());
-  server.on("upgrade", (req, socket, head) => void realtime.handleUpgrade(req, socket, head));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://localhost:${(server.address() as AddressInfo).port}`;
-  realtime = createRealtime({
-    db: app.db,
-    exec: app.exec,
-    appOrigin: () => origin,
-    maxMessageBytes: 64 * 1024,
-    maxMessagesPerSecond: 100,
-    sweepIntervalMs: 60_000,
-    notes: null,
-    log: (message, error) => {
-      if (message.startsWith("persistence error")) persistenceErrors.push(error);
-    },
-  });
-  journaled.dir = mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
-  journaled.journal = openJournal(journaled.dir);
-  journaled.server = http.createServer((_req, res) => res.writeHead(404).end());
-  journaled.server.on(
-    "upgrade",
-    (req, socket, head) => void journaled.realtime.handleUpgrade(req, socket, head),
-  );
-  await new Promise<void>((resolve) => journaled.server.listen(0, "127.0.0.1", resolve));
-  journaled.origin = `http://localhost:${(journaled.server.address() as AddressInfo).port}`;
-  journaled.realtime = createRealtime({
-    db: app.db,
-    exec: app.exec,
-    journal: journaled.journal,
-    appOrigin: () => journaled.origin,
-    maxMessageBytes: 64 * 1024,
-    maxMessagesPerSecond: 100,
-    sweepIntervalMs: 60_000,
-    notes: null,
-    log: (message, error) => {
-      if (message.startsWith("persistence error")) persistenceErrors.push(error);
-    },
-  });
+  ({ server, realtime, origin } = await liveEndpoint(null));
+  const dir = mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
+  const journal = openJournal(dir);
+  Object.assign(journaled, await liveEndpoint(journal), { journal, dir });
 });
+
+/** A websocket endpoint on the app's pool (through the proxy), with or without a journal. */
+async function liveEndpoint(journal: Journal | null) {
+  const endpoint = {} as { server: http.Server; realtime: Realtime; origin: string };
+  endpoint.server = http.createServer((_req, res) => res.writeHead(404).end());
+  endpoint.server.on(
+    "upgrade",
+    (req, socket, head) => void endpoint.realtime.handleUpgrade(req, socket, head),
+  );
+  await new Promise<void>((resolve) => endpoint.server.listen(0, "127.0.0.1", resolve));
+  endpoint.origin = `http://localhost:${(endpoint.server.address() as AddressInfo).port}`;
+  endpoint.realtime = createRealtime({
+    db: app.db,
+    exec: app.exec,
+    journal,
+    appOrigin: () => endpoint.origin,
+    maxMessageBytes: 64 * 1024,
+    maxMessagesPerSecond: 100,
+    sweepIntervalMs: 60_000,
+    notes: null,
+    log: (message, error) => {
+      if (message.startsWith("persistence error")) persistenceErrors.push(error);
+    },
+  });
+  return endpoint;
+}
 
 afterAll(async () => {
   await proxy?.start();
@@ -250,39 +242,43 @@ describe("PostgreSQL outage and recovery, same process", () => {
       persisted: stored.length,
     });
   });
-  it("with the journal, live strokes keep flowing during the outage, wait in the journal, and are stored once it is back", async () => {
+  /**
+   * Two members on version document `index` of the journaled endpoint; the database goes away
+   * and the first draws `keys`: resolves once the second has them all and an append has failed.
+   */
+  async function drawnDuringJournaledOutage(index: number, keys: string[]) {
     const { users: members, docs } = await soakTargets(t, SECRET);
-    const url = `${journaled.origin.replace("http", "ws")}/yjs/${docs[2]}`;
+    const url = `${journaled.origin.replace("http", "ws")}/yjs/${docs[index]}`;
     const a = await connectYClient(url, { origin: journaled.origin, cookie: members[0]!.cookie });
     const b = await connectYClient(url, { origin: journaled.origin, cookie: members[1]!.cookie });
     await Promise.all([a.synced, b.synced]);
-    const strokes = a.doc.getMap("annotations");
-
     await proxy.stop();
     const errorsBefore = persistenceErrors.length;
-    const drawn: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      const key = `journaled-outage-${i}`;
-      strokes.set(key, { kind: "stroke", authorId: members[0]!.id, frame: 1001, points: [0.5, 0.5] });
-      drawn.push(key);
-    }
-    // The session goes on: the other client sees every stroke while the database is down...
+    for (const id of keys)
+      a.doc.getMap("annotations").set(id, { id, kind: "stroke", authorId: members[0]!.id, frame: 1001 });
+    // The session goes on: the other client sees every stroke while the database is down.
     await until(
       b.doc,
-      () => drawn.every((k) => b.doc.getMap("annotations").has(k)),
+      () => keys.every((k) => b.doc.getMap("annotations").has(k)),
       15_000,
       "strokes relayed during the outage",
     );
     await vi.waitFor(() => expect(persistenceErrors.length).toBeGreaterThan(errorsBefore), {
       timeout: 15_000,
     });
-    // ...because the journal holds them: a crash now would store them on the next start.
+    return { url, docName: docs[index]!, members, clients: [a, b] };
+  }
+
+  it("with the journal, live strokes keep flowing during the outage, wait in the journal, and are stored once it is back", async () => {
+    const drawn = Array.from({ length: 20 }, (_, i) => `journaled-outage-${i}`);
+    const { url, docName, members, clients } = await drawnDuringJournaledOutage(2, drawn);
+    // The journal holds them: a crash now would store them on the next start.
     expect(journaled.journal.pending()).toBeGreaterThan(0);
     const onDisk = readdirSync(journaled.dir).flatMap(
       (f) => decodeRecords(readFileSync(path.join(journaled.dir, f))).records,
     );
     const fromJournal = new Y.Doc();
-    for (const r of onDisk) if (r.docName === docs[2]) Y.applyUpdate(fromJournal, r.update);
+    for (const r of onDisk) if (r.docName === docName) Y.applyUpdate(fromJournal, r.update);
     expect(drawn.filter((k) => !fromJournal.getMap("annotations").has(k))).toEqual([]);
     await expect(
       connectYClient(url, { origin: journaled.origin, cookie: members[2]!.cookie }),
@@ -290,7 +286,7 @@ describe("PostgreSQL outage and recovery, same process", () => {
 
     await proxy.start();
     await vi.waitFor(() => expect(journaled.journal.pending()).toBe(0), { timeout: 30_000 });
-    const reloaded = await t.db.db.select().from(yjsUpdates).where(eq(yjsUpdates.docName, docs[2]!));
+    const reloaded = await t.db.db.select().from(yjsUpdates).where(eq(yjsUpdates.docName, docName));
     const doc = new Y.Doc();
     for (const r of reloaded) Y.applyUpdate(doc, r.update);
     const stored = drawn.filter((k) => doc.getMap("annotations").has(k));
@@ -298,7 +294,7 @@ describe("PostgreSQL outage and recovery, same process", () => {
     const fresh = await connectYClient(url, { origin: journaled.origin, cookie: members[2]!.cookie });
     await fresh.synced;
     expect(drawn.filter((k) => !fresh.doc.getMap("annotations").has(k))).toEqual([]);
-    for (const c of [a, b, fresh]) c.close();
+    for (const c of [...clients, fresh]) c.close();
     recordResult({
       kind: "fault",
       name: "PostgreSQL stopped and started (live strokes, journal)",
@@ -313,23 +309,10 @@ describe("PostgreSQL outage and recovery, same process", () => {
     });
   });
   it("a sign-off right after the database is back binds the strokes relayed during the outage", async () => {
-    const { users: members, docs } = await soakTargets(t, SECRET);
     const show = t.seed.shows.moonfall!;
     const versionId = show.versionIds[3]!;
-    const url = `${journaled.origin.replace("http", "ws")}/yjs/${docs[3]}`;
-    const a = await connectYClient(url, { origin: journaled.origin, cookie: members[0]!.cookie });
-    const b = await connectYClient(url, { origin: journaled.origin, cookie: members[1]!.cookie });
-    await Promise.all([a.synced, b.synced]);
-
-    await proxy.stop();
-    const errorsBefore = persistenceErrors.length;
     const drawn = ["seen-1", "seen-2", "seen-3"];
-    for (const id of drawn)
-      a.doc.getMap("annotations").set(id, { id, kind: "stroke", authorId: members[0]!.id, frame: 1001 });
-    await until(b.doc, () => drawn.every((k) => b.doc.getMap("annotations").has(k)), 15_000, "the strokes");
-    await vi.waitFor(() => expect(persistenceErrors.length).toBeGreaterThan(errorsBefore), {
-      timeout: 15_000,
-    });
+    const { clients } = await drawnDuringJournaledOutage(3, drawn);
     await proxy.start();
     // At once: the room retries its append only a second later, so the sign-off must ask for it.
     const dana = await callerAs("dana");
@@ -349,6 +332,6 @@ describe("PostgreSQL outage and recovery, same process", () => {
         .filter((id) => drawn.includes(id))
         .sort(),
     ).toEqual(drawn);
-    for (const c of [a, b]) c.close();
+    for (const c of clients) c.close();
   });
 });

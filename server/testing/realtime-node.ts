@@ -7,8 +7,7 @@ import http from "node:http";
 import { openPostgres } from "~/db/client";
 import { env } from "~/server/env";
 import { redisBus } from "~/server/realtime/bus";
-import { openLiveJournal } from "~/server/realtime/journal";
-import { postgresDocStore } from "~/server/realtime/persistence";
+import { liveJournalFor } from "~/server/realtime/journal";
 import { createRealtime } from "~/server/realtime/server";
 
 const config = env();
@@ -21,14 +20,7 @@ const server = http.createServer((_req, res) => {
   res.writeHead(404).end();
 });
 const origin = process.env.REALTIME_ORIGIN ?? config.appOrigin;
-const journal = config.liveJournalDir
-  ? await openLiveJournal(
-      config.liveJournalDir,
-      postgresDocStore(database.db, database.exec),
-      (m) => console.log(m),
-      bus,
-    )
-  : null;
+const journal = await liveJournalFor(config.liveJournalDir, database, bus);
 const realtime = createRealtime({
   journal,
   db: database.db,
