@@ -260,7 +260,32 @@ async function connect(key: string, doc: string): Promise<RawClient> {
   return client;
 }
 
-/** What PostgreSQL holds for a document, as a fresh Y.Doc. */
+/**
+ * y-websocket's own provider, as the browser uses it; resolves once it says it is synced.
+ * `atSync` sees the document at that very moment (before any later message is applied).
+ */
+async function providerFor(key: string, doc: string, atSync?: (ydoc: Y.Doc) => void) {
+  const headers = { origin, cookie: await cookieFor(key) };
+  class HeaderedWebSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { headers } satisfies ClientOptions);
+    }
+  }
+  const ydoc = new Y.Doc();
+  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/yjs`, doc, ydoc, {
+    WebSocketPolyfill: HeaderedWebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  });
+  const synced = new Promise<void>((resolve) =>
+    provider.once("sync", (s: boolean) => {
+      atSync?.(ydoc);
+      if (s) resolve();
+    }),
+  );
+  await within(synced, `${key}'s provider to sync`);
+  return { ydoc, provider };
+}
+
 /** What PostgreSQL holds, once the open room has stored what it accepted (relayed from the journal). */
 async function persisted(showId: string, doc: string): Promise<Y.Map<unknown>> {
   await realtime.rooms.get(doc)?.flush();
@@ -362,24 +387,8 @@ describe("live documents", () => {
 
   it("works with y-websocket's own provider, as the browser uses it", async () => {
     const doc = versionDoc(moonfall, 1);
-    const providerFor = async (key: string) => {
-      const headers = { origin, cookie: await cookieFor(key) };
-      class HeaderedWebSocket extends WebSocket {
-        constructor(url: string, protocols?: string | string[]) {
-          super(url, protocols, { headers } satisfies ClientOptions);
-        }
-      }
-      const ydoc = new Y.Doc();
-      const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/yjs`, doc, ydoc, {
-        WebSocketPolyfill: HeaderedWebSocket as unknown as typeof globalThis.WebSocket,
-        disableBc: true,
-      });
-      const synced = new Promise<void>((resolve) => provider.once("sync", (s: boolean) => s && resolve()));
-      await within(synced, `${key}'s provider to sync`);
-      return { ydoc, provider };
-    };
-    const a = await providerFor("dana");
-    const b = await providerFor("sam");
+    const a = await providerFor("dana", doc);
+    const b = await providerFor("sam", doc);
     try {
       const seen = new Promise<unknown>((resolve) =>
         b.ydoc.getMap("test").observe((event) => {
@@ -437,6 +446,46 @@ describe("live documents", () => {
     expect(two.map.has("whole-1")).toBe(false);
     expect(two.map.get("whole-2")).toBe("second");
     for (const c of [writer, one, two]) c.close();
+  });
+
+  it("a big document is not encoded again for each newcomer: the last encoding plus what changed since", async () => {
+    const doc = versionDoc(moonfall, 2);
+    const writer = await connect("dana", doc);
+    writer.map.doc!.transact(() => {
+      for (let i = 0; i < 200; i++) writer.map.set(`big-${i}`, "x".repeat(100));
+    });
+    await writer.roundTrip();
+    const one = await connect("sam", doc);
+    expect(one.map.toJSON()).toEqual(writer.map.toJSON());
+    const room = realtime.rooms.get(doc)!;
+    const encoded = (room as unknown as { fullState: Uint8Array }).fullState;
+    writer.map.doc!.transact(() => {
+      writer.map.set("after-1", "small change");
+      writer.map.delete("big-0");
+    });
+    await writer.roundTrip();
+    // Complete when the provider says synced: the changes arrive first, and sync step 2 completes them.
+    let atSync: unknown;
+    const viaProvider = await providerFor("priya", doc, (ydoc) => {
+      atSync = ydoc.getMap("test").toJSON();
+    });
+    expect(atSync).toEqual(writer.map.toJSON());
+    viaProvider.provider.destroy();
+    const two = await connect("ari", doc);
+    // The same encoding was handed out, with the changes since: ari has all of it.
+    expect((room as unknown as { fullState: Uint8Array }).fullState).toBe(encoded);
+    expect(two.map.get("after-1")).toBe("small change");
+    expect(two.map.has("big-0")).toBe(false);
+    expect(two.map.toJSON()).toEqual(writer.map.toJSON());
+    // Once the changes since are a quarter of its size, it is encoded afresh.
+    writer.map.doc!.transact(() => {
+      for (let i = 0; i < 80; i++) writer.map.set(`later-${i}`, "y".repeat(100));
+    });
+    await writer.roundTrip();
+    const three = await connect("rex", doc);
+    expect((room as unknown as { fullState: Uint8Array }).fullState).not.toBe(encoded);
+    expect(three.map.toJSON()).toEqual(writer.map.toJSON());
+    for (const c of [writer, one, two, three]) c.close();
   });
 
   it("a busy document is compacted from the room's copy: fewer rows, the same document", async () => {

@@ -73,11 +73,22 @@ export class Room {
   private turn: Promise<void> | null = null;
   /** Appends in flight, each relayed when it is stored. */
   private readonly writes = new Set<Promise<void>>();
+  /** Cuts the wait before the next retry of the failed batches short, while one is pending. */
+  private retryNow: (() => void) | null = null;
   /** Batches whose append failed (database down), retried together. */
   private failed: (Batch & { done: () => void })[] = [];
   private rowsSinceCompaction = 0;
-  /** The whole document encoded, for clients that have nothing yet; null once it changed. */
+  /** Bytes appended since the last compaction, and the size of the document then. */
+  private bytesSinceCompaction = 0;
+  private compactedBytes = 0;
+  /**
+   * For clients that have nothing yet: the whole document encoded at some point, and the updates
+   * applied since (merged when sent). Encoding a big document takes tens of milliseconds on the
+   * event loop, so it is done again only once what came after is a quarter of its size.
+   */
   private fullState: Uint8Array | null = null;
+  private sinceFull: Uint8Array[] = [];
+  private sinceFullBytes = 0;
   private compacting: Promise<void> | null = null;
   private loaded: Promise<void>;
   /** Version rooms: the notes are brought up to date shortly after changes are persisted. */
@@ -117,7 +128,7 @@ export class Room {
       });
     this.loaded = this.load();
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
-      this.fullState = null; // load() sets it again after applying what it read
+      if (this.fullState) this.afterFullState(update);
       if (origin !== this && origin !== FROM_BUS) this.enqueue(update, origin);
     });
     this.awareness.on("update", ({ added, updated, removed }: AwarenessChanges, origin: unknown) => {
@@ -148,9 +159,10 @@ export class Room {
     if (this.bus) await this.bus.subscribe(this.ref.name, (kind, payload) => this.onBus(kind, payload));
     const { update, rows } = await this.store.load(this.ref.showId, this.ref.name);
     this.rowsSinceCompaction = rows;
+    this.compactedBytes = update?.byteLength ?? 0;
     if (update) Y.applyUpdate(this.doc, update, this);
     // What was loaded is the whole document: the first clients with nothing get it as it is.
-    this.fullState = update;
+    this.setFullState(update);
     // Catches up on changes persisted before a crash, or by a node that stopped before it synced.
     if (update) this.notes?.schedule();
   }
@@ -226,16 +238,25 @@ export class Room {
     }
     if (syncType === syncProtocol.messageYjsSyncStep1) {
       if (payload.length === 1 && payload[0] === 0) {
-        // A client with nothing yet (most new viewers): the whole document, encoded once per change.
-        this.fullState ??= Y.encodeStateAsUpdate(this.doc);
-        const whole = this.fullState;
-        return this.send(
+        // A client with nothing yet (most new viewers): the whole document as last encoded and
+        // what changed since. The changes go first: Yjs holds them until what they build on
+        // arrives, so the client's document is complete when sync step 2 marks it synced.
+        const whole = this.fullState ?? this.encodeFullState();
+        if (this.sinceFull.length > 1) this.sinceFull = [Y.mergeUpdates(this.sinceFull)];
+        const since = this.sinceFull[0];
+        if (since)
+          this.send(
+            conn,
+            message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, since)),
+          );
+        this.send(
           conn,
           message(MESSAGE_SYNC, (e) => {
             encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
             encoding.writeVarUint8Array(e, whole);
           }),
         );
+        return;
       }
       let reply: Uint8Array;
       try {
@@ -303,6 +324,24 @@ export class Room {
       awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwareness(accepted), conn);
   }
 
+  private setFullState(whole: Uint8Array | null): void {
+    this.fullState = whole;
+    this.sinceFull = [];
+    this.sinceFullBytes = 0;
+  }
+
+  private encodeFullState(): Uint8Array {
+    const whole = Y.encodeStateAsUpdate(this.doc);
+    this.setFullState(whole);
+    return whole;
+  }
+
+  private afterFullState(update: Uint8Array): void {
+    this.sinceFull.push(update);
+    this.sinceFullBytes += update.byteLength;
+    if (this.sinceFullBytes * 4 > (this.fullState?.byteLength ?? 0)) this.setFullState(null);
+  }
+
   private ownerOf(clientId: number): Conn | undefined {
     for (const c of this.conns) if (c.clientIds.has(clientId)) return c;
     return undefined;
@@ -364,10 +403,20 @@ export class Room {
     return done;
   }
 
-  /** Retries the failed batches together, once a second, until the database takes them. */
+  /**
+   * Retries the failed batches together, once a second (or at once when someone waits for them:
+   * whenStored), until the database takes them.
+   */
   private async retryFailed(): Promise<void> {
     for (;;) {
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => this.retryNow?.(), 1000);
+        this.retryNow = () => {
+          clearTimeout(timer);
+          this.retryNow = null;
+          resolve();
+        };
+      });
       if (this.destroyed) return;
       const waiting = this.failed;
       try {
@@ -403,17 +452,41 @@ export class Room {
     if (this.bus) this.bus.publish(this.ref.name, "update", mergeAll(batches));
     this.notes?.schedule();
     this.rowsSinceCompaction++;
-    if (this.rowsSinceCompaction >= COMPACT_EVERY && !this.compacting) {
+    for (const b of batches) this.bytesSinceCompaction += b.update.byteLength;
+    // Merging costs time in proportion to the whole document: a big one waits for more rows.
+    if (
+      this.rowsSinceCompaction >= COMPACT_EVERY &&
+      this.bytesSinceCompaction * 4 >= this.compactedBytes &&
+      !this.compacting
+    ) {
       // In the background: relaying goes on while the rows are merged. Compaction replaces
       // exactly the rows it read, so appends still in flight are untouched.
-      this.rowsSinceCompaction = 1;
-      this.compacting = this.store
-        .compact(this.ref.showId, this.ref.name, this.wholeDocument())
-        .then(() => undefined, this.onError)
-        .finally(() => {
-          this.compacting = null;
-        });
+      this.compacting = this.compact().finally(() => {
+        this.compacting = null;
+      });
     }
+  }
+
+  private async compact(): Promise<void> {
+    this.rowsSinceCompaction = 1;
+    const appended = this.bytesSinceCompaction;
+    this.bytesSinceCompaction = 0;
+    let size = 0;
+    const whole = this.wholeDocument();
+    await this.store
+      .compact(
+        this.ref.showId,
+        this.ref.name,
+        whole &&
+          (() => {
+            const out = whole();
+            size = out.byteLength;
+            return out;
+          }),
+      )
+      .catch(this.onError);
+    // Rebuilt from the rows (other nodes): about what was there plus what was appended.
+    this.compactedBytes = size > 0 ? size : this.compactedBytes + appended;
   }
 
   /**
@@ -426,21 +499,21 @@ export class Room {
   private wholeDocument(): (() => Uint8Array) | undefined {
     if (this.bus) return undefined;
     return () => {
-      this.fullState ??= Y.encodeStateAsUpdate(this.doc);
-      return this.fullState;
+      if (this.fullState && this.sinceFull.length === 0) return this.fullState;
+      return this.encodeFullState();
     };
   }
 
   /** When the room empties, leave one merged row behind so the next open loads it at once. */
   private async compactIdle(): Promise<void> {
     if (this.rowsSinceCompaction <= 1 || this.compacting || this.destroyed) return;
-    this.rowsSinceCompaction = 1;
-    await this.store.compact(this.ref.showId, this.ref.name, this.wholeDocument()).catch(this.onError);
+    await this.compact();
   }
 
   /** Resolves once every update accepted so far is in the database (later ones are not waited for). */
   async whenStored(): Promise<void> {
     if (this.turn) await this.turn;
+    this.retryNow?.();
     await Promise.allSettled([...this.writes]);
   }
 
