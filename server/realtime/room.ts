@@ -51,6 +51,8 @@ export class ProtocolError extends Error {}
 export class RefusedWrite extends Error {}
 
 const COMPACT_EVERY = 200;
+/** How long journaled batches gather before one append (they are relayed already). */
+const STORE_WINDOW_MS = 50;
 /** Origin of changes that arrived from another node through the bus (already persisted there). */
 const FROM_BUS = Symbol("bus");
 
@@ -78,6 +80,10 @@ export class Room {
   /** Batches whose append failed (database down), retried together. */
   private failed: (Batch & { done: () => void })[] = [];
   private rowsSinceCompaction = 0;
+  /** Journaled, relayed batches waiting for the store window, and their journal entries. */
+  private unstored: Uint8Array[] = [];
+  private unstoredEntries: JournalEntry[] = [];
+  private storeTimer: NodeJS.Timeout | null = null;
   /** Bytes appended since the last compaction, and the size of the document then. */
   private bytesSinceCompaction = 0;
   private compactedBytes = 0;
@@ -378,9 +384,35 @@ export class Room {
         this.onError(error);
       }
     }
-    if (entry) this.relay(merged, skip);
-    const write = this.persist({ update: merged, origin: skip, relayed: entry !== null }).finally(() => {
-      if (entry) this.journal!.stored(entry);
+    if (!entry) return this.startAppend([{ update: merged, origin: skip, relayed: false }], []);
+    this.relay(merged, skip);
+    // Other nodes get a batch once it is stored: with them, store at once.
+    if (this.bus) return this.startAppend([{ update: merged, origin: skip, relayed: true }], [entry]);
+    // Journaled and relayed: stored a moment later, together with what follows meanwhile, so the
+    // database sees a few appends a second per busy document instead of one per turn.
+    this.unstored.push(merged);
+    this.unstoredEntries.push(entry);
+    this.storeTimer ??= setTimeout(() => this.storeNow(), STORE_WINDOW_MS);
+  }
+
+  /** Appends the journaled batches waiting for the store window, now. */
+  private storeNow(): void {
+    if (this.storeTimer) clearTimeout(this.storeTimer);
+    this.storeTimer = null;
+    if (this.unstored.length === 0) return;
+    const update = this.unstored.length === 1 ? this.unstored[0]! : Y.mergeUpdates(this.unstored);
+    const entries = this.unstoredEntries;
+    this.unstored = [];
+    this.unstoredEntries = [];
+    this.startAppend([{ update, origin: null, relayed: true }], entries);
+  }
+
+  /** Starts the append of `batches`, tracked in `writes`; their journal entries go once stored. */
+  private startAppend(batches: Batch[], entries: JournalEntry[]): void {
+    const write = this.persist(
+      batches.length === 1 ? batches[0]! : { ...batches[0]!, update: mergeAll(batches) },
+    ).finally(() => {
+      for (const entry of entries) this.journal!.stored(entry);
       this.writes.delete(write);
     });
     this.writes.add(write);
@@ -513,14 +545,18 @@ export class Room {
   /** Resolves once every update accepted so far is in the database (later ones are not waited for). */
   async whenStored(): Promise<void> {
     if (this.turn) await this.turn;
+    this.storeNow();
     this.retryNow?.();
     await Promise.allSettled([...this.writes]);
   }
 
   /** Waits until everything accepted is persisted and the notes are materialised. */
   async flush(): Promise<void> {
-    while (this.turn || this.writes.size > 0 || this.compacting)
+    this.storeNow();
+    while (this.turn || this.writes.size > 0 || this.compacting || this.storeTimer) {
+      if (!this.turn) this.storeNow();
       await (this.turn ?? this.writes.values().next().value ?? this.compacting);
+    }
     await this.notes?.now();
   }
 
