@@ -384,10 +384,10 @@ export class Room {
         this.onError(error);
       }
     }
-    if (!entry) return this.startAppend([{ update: merged, origin: skip, relayed: false }], []);
+    if (!entry) return this.startAppend({ update: merged, origin: skip, relayed: false }, []);
     this.relay(merged, skip);
     // Other nodes get a batch once it is stored: with them, store at once.
-    if (this.bus) return this.startAppend([{ update: merged, origin: skip, relayed: true }], [entry]);
+    if (this.bus) return this.startAppend({ update: merged, origin: skip, relayed: true }, [entry]);
     // Journaled and relayed: stored a moment later, together with what follows meanwhile, so the
     // database sees a few appends a second per busy document instead of one per turn.
     this.unstored.push(merged);
@@ -404,14 +404,12 @@ export class Room {
     const entries = this.unstoredEntries;
     this.unstored = [];
     this.unstoredEntries = [];
-    this.startAppend([{ update, origin: null, relayed: true }], entries);
+    this.startAppend({ update, origin: null, relayed: true }, entries);
   }
 
-  /** Starts the append of `batches`, tracked in `writes`; their journal entries go once stored. */
-  private startAppend(batches: Batch[], entries: JournalEntry[]): void {
-    const write = this.persist(
-      batches.length === 1 ? batches[0]! : { ...batches[0]!, update: mergeAll(batches) },
-    ).finally(() => {
+  /** Starts the append of `batch`, tracked in `writes`; its journal entries go once stored. */
+  private startAppend(batch: Batch, entries: JournalEntry[]): void {
+    const write = this.persist(batch).finally(() => {
       for (const entry of entries) this.journal!.stored(entry);
       this.writes.delete(write);
     });
