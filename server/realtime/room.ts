@@ -58,9 +58,9 @@ const FROM_BUS = Symbol("bus");
 
 /**
  * One live document: its Y.Doc, presence, and connections. Accepted updates are batched per
- * event-loop turn; each batch is written to the node's journal and relayed at once, then appended
- * to the database (several turns in parallel). Without a journal a batch is relayed only once
- * stored. Either way nothing another client has seen can be lost by a crash of the process.
+ * event-loop turn; each batch is written to the node's journal and relayed at once, then stored
+ * in the database with what follows within STORE_WINDOW_MS (at once with other nodes). Without a
+ * journal a batch is appended at once and relayed only once stored. Either way nothing another client has seen can be lost by a crash of the process.
  * Other nodes get a batch once it is in the database. When the last connection leaves the room
  * is flushed and freed.
  */
@@ -73,7 +73,7 @@ export class Room {
   private readonly remoteClientIds = new Set<number>();
   /** The end of the current event-loop turn's batch, when one is open. */
   private turn: Promise<void> | null = null;
-  /** Appends in flight, each relayed when it is stored. */
+  /** Appends in flight (a batch not relayed yet is relayed once stored). */
   private readonly writes = new Set<Promise<void>>();
   /** Cuts the wait before the next retry of the failed batches short, while one is pending. */
   private retryNow: (() => void) | null = null;
@@ -360,11 +360,11 @@ export class Room {
   }
 
   /**
-   * Everything accepted in one event-loop turn, merged, is appended at once — without waiting
-   * for an earlier turn's append still in flight, so one slow write does not hold up the next
-   * (updates commute: they may be stored and relayed in any order). With a journal the batch is
-   * written there first and relayed at once; without one (or if the journal cannot be written)
-   * it is relayed only once the database has it. Either way nothing another client has seen can
+   * Everything accepted in one event-loop turn, merged, is one batch. Appends never wait for an
+   * earlier one still in flight, so one slow write does not hold up the next (updates commute:
+   * they may be stored and relayed in any order). With a journal the batch is written there
+   * first and relayed at once; without one (or if the journal cannot be written) it is appended
+   * at once and relayed only once the database has it. Either way nothing another client has seen can
    * be lost by a crash of this process.
    */
   private endTurn(): void {
@@ -550,7 +550,6 @@ export class Room {
 
   /** Waits until everything accepted is persisted and the notes are materialised. */
   async flush(): Promise<void> {
-    this.storeNow();
     while (this.turn || this.writes.size > 0 || this.compacting || this.storeTimer) {
       if (!this.turn) this.storeNow();
       await (this.turn ?? this.writes.values().next().value ?? this.compacting);
