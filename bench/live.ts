@@ -26,6 +26,7 @@ import WebSocket from "ws";
 import * as Y from "yjs";
 import { openPostgres } from "~/db/client";
 import { seedDemo } from "~/db/seed";
+import { buildServer } from "~/scripts/build-server.mjs";
 import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
 import { docName } from "~/server/realtime/doc-name";
 import { LocalMediaStore } from "~/server/storage/media-store";
@@ -46,12 +47,16 @@ type Proc = { child: ChildProcess; port: number };
 
 // ---------------------------------------------------------------- servers
 
-function spawnServer(
+/** Each server compiled to plain JavaScript once per run, as `npm start` runs Shotboard (no tsx loader thread). */
+const compiled = new Map<string, Promise<string>>();
+
+async function spawnServer(
   script: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<Proc> {
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
+  if (!compiled.has(script)) compiled.set(script, buildServer(script));
+  const child = spawn(process.execPath, [...nodeArgs, await compiled.get(script)!], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });

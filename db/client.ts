@@ -101,10 +101,10 @@ export async function inScope<T>(
   fn: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   return db.transaction(async (tx) => {
+    // One statement: set_config('role', …, true) is `set local role`, so the scope costs one round trip.
     await tx.execute(
-      sql`select set_config('app.show_id', ${scope.showId ?? ""}, true), set_config('app.user_id', ${scope.userId ?? ""}, true)`,
+      sql`select set_config('app.show_id', ${scope.showId ?? ""}, true), set_config('app.user_id', ${scope.userId ?? ""}, true), set_config('role', ${APP_ROLE}, true)`,
     );
-    await tx.execute(sql.raw(`set local role ${APP_ROLE}`));
     return fn(tx);
   });
 }

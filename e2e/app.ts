@@ -3,9 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { buildServer } from "../scripts/build-server.mjs";
 import { SERVER_NODE_FLAGS } from "../scripts/node-flags.mjs";
 
-/** A real Shotboard process (the same `server.ts` users run), on its own port and data folder. */
+/** server.ts compiled as `npm start` runs it; once per test worker. */
+let compiled: Promise<string> | undefined;
+
+/** A real Shotboard process (`server.ts` compiled, as `npm start` runs it), on its own port and data folder. */
 export type AppProcess = {
   url: string;
   port: number;
@@ -41,7 +45,8 @@ export async function startApp(
 
   const launch = async () => {
     const from = output.length;
-    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "server.ts"], {
+    compiled ??= buildServer("server.ts");
+    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, await compiled], {
       cwd: process.cwd(),
       env: {
         ...process.env,

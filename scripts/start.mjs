@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { buildServer } from "./build-server.mjs";
 import { SERVER_NODE_FLAGS } from "./node-flags.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -38,7 +39,9 @@ if (stale && process.env.SKIP_BUILD !== "1") {
   }
 }
 
-const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "server.ts"], {
+// server.ts compiled to plain JavaScript (scripts/build-server.mjs): no tsx loader thread.
+const server = await buildServer("server.ts");
+const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, server], {
   cwd: root,
   stdio: "inherit",
   env: { ...process.env, NODE_ENV: "production" },

@@ -41,15 +41,17 @@ function sessionCookie(cookies: Map<string, string>): string | undefined {
   return undefined;
 }
 
+/** What a valid session token claims: a user and the session version it was issued for. */
+export type SessionClaims = { userId: string; version: unknown };
+
 /**
- * Reads the session from a Cookie header: used by tRPC, media routes and the websocket
- * upgrade alike. The token is only a claim; the user must still exist, be enabled, and hold
- * the session version the token was issued for (bumped by "sign out everywhere").
+ * The session token's claims, without the database: null when there is no token, it does not
+ * decrypt, it has expired, or it is past SESSION_MAX_AGE_MS since sign-in. Only a claim: the
+ * user must still be checked (sessionOf).
  */
-export async function readSession(
-  db: Database,
+export async function readSessionClaims(
   cookieHeader: string | undefined | null,
-): Promise<Session | null> {
+): Promise<SessionClaims | null> {
   const token = sessionCookie(parseCookies(cookieHeader));
   if (!token) return null;
   let claims: Awaited<ReturnType<typeof decode>>;
@@ -62,16 +64,39 @@ export async function readSession(
   if (!userId || !/^[0-9a-f-]{36}$/.test(userId)) return null;
   // decode() already refused an expired token (idle: SESSION_IDLE_MINUTES since last renewal).
   if (typeof claims?.authAt === "number" && Date.now() - claims.authAt > SESSION_MAX_AGE_MS) return null;
-  const [user] = await inScope(db, { userId }, (tx) =>
-    tx
-      .select()
-      .from(users)
-      .where(and(eq(users.id, userId), isNull(users.disabledAt)))
-      .limit(1),
-  );
-  if (!user || user.sessionVersion !== claims?.sv) return null;
+  return { userId, version: claims?.sv };
+}
+
+/** The session the claims stand for, given the user's row (null: no such enabled user). */
+export function sessionOf(
+  claims: SessionClaims,
+  user: (SessionUser & { sessionVersion: number }) | null | undefined,
+): Session | null {
+  if (!user || user.sessionVersion !== claims.version) return null;
   return {
     user: { id: user.id, email: user.email, name: user.name, isStudioAdmin: user.isStudioAdmin },
     version: user.sessionVersion,
   };
+}
+
+/**
+ * Reads the session from a Cookie header: used by tRPC and the media routes (the websocket
+ * upgrade checks the same in its one query). The token is only a claim; the user must still
+ * exist, be enabled, and hold the session version the token was issued for (bumped by "sign
+ * out everywhere").
+ */
+export async function readSession(
+  db: Database,
+  cookieHeader: string | undefined | null,
+): Promise<Session | null> {
+  const claims = await readSessionClaims(cookieHeader);
+  if (!claims) return null;
+  const [user] = await inScope(db, { userId: claims.userId }, (tx) =>
+    tx
+      .select()
+      .from(users)
+      .where(and(eq(users.id, claims.userId), isNull(users.disabledAt)))
+      .limit(1),
+  );
+  return sessionOf(claims, user);
 }

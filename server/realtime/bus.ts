@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 
 /**
  * Cross-node fan-out for live documents. With REDIS_URL set, every node publishes the
@@ -48,6 +47,8 @@ export function decodeBusMessage(
 }
 
 export async function redisBus(url: string, log: (message: string, error?: unknown) => void): Promise<Bus> {
+  // Loaded only when REDIS_URL is set: a single node never needs the client (~8 MiB of RSS).
+  const { Redis } = await import("ioredis");
   const id = randomBytes(NODE_ID_BYTES);
   const options = { lazyConnect: true, maxRetriesPerRequest: null, enableOfflineQueue: true } as const;
   const pub = new Redis(url, options);

@@ -352,6 +352,50 @@ describe("the upgrade is authorized before the websocket exists", () => {
     expect(await refusal(urlOf(versionDoc(moonfall, 0)), { origin, cookie: admin })).toEqual(expected);
   });
 
+  it("a disabled account: 401, and enabled again it may connect", async () => {
+    const cookie = await cookieFor("rex");
+    const doc = urlOf(versionDoc(moonfall, 0));
+    const rexId = t.seed.users.rex!;
+    try {
+      await t.db.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, rexId));
+      expect(await refusal(doc, { origin, cookie })).toEqual({ status: 401, body: "Sign in first\n" });
+    } finally {
+      await t.db.db.update(users).set({ disabledAt: null }).where(eq(users.id, rexId));
+    }
+    const rex = await connect("rex", versionDoc(moonfall, 0));
+    rex.close();
+  });
+
+  it("an expired membership: 404 like any other show's document", async () => {
+    const rexId = t.seed.users.rex!;
+    const where = and(eq(memberships.showId, moonfall.id), eq(memberships.userId, rexId));
+    const [before] = await t.db.db
+      .select({ expiresAt: memberships.expiresAt })
+      .from(memberships)
+      .where(where);
+    try {
+      await t.db.db.update(memberships).set({ expiresAt: sql`now() - interval '1 minute'` }).where(where);
+      expect(
+        await refusal(urlOf(versionDoc(moonfall, 0)), { origin, cookie: await cookieFor("rex") }),
+      ).toEqual({
+        status: 404,
+        body: "Document not found\n",
+      });
+      // A membership that ends in the future still counts.
+      await t.db.db.update(memberships).set({ expiresAt: sql`now() + interval '1 hour'` }).where(where);
+      const rex = await connect("rex", versionDoc(moonfall, 0));
+      rex.close();
+    } finally {
+      await t.db.db.update(memberships).set({ expiresAt: before!.expiresAt }).where(where);
+    }
+  });
+
+  it("a garbage document name without a valid session: 401, not 404", async () => {
+    const stale = await cookieFor("dana", { sv: 999 });
+    for (const headers of [{ origin }, { origin, cookie: stale }] as Record<string, string>[])
+      expect((await refusal(urlOf("hello"), headers)).status).toBe(401);
+  });
+
   it("a garbage document name: 404", async () => {
     const cookie = await cookieFor("dana");
     for (const name of [

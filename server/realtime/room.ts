@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import type WebSocket from "ws";
@@ -13,6 +14,7 @@ import { DebouncedRun } from "~/server/realtime/notes-sync";
 import type { DocStore } from "~/server/realtime/persistence";
 import {
   type AwarenessEntry,
+  binaryFrame,
   decodeAwareness,
   encodeAwareness,
   MESSAGE_AWARENESS,
@@ -26,6 +28,12 @@ export type Identity = { id: string; name: string; color: string; role: string }
 
 export type Conn = {
   ws: WebSocket;
+  /**
+   * The socket `ws` writes on. Messages for many clients are written here as one pre-built
+   * frame (protocol.ts binaryFrame); with permessage-deflate off, ws writes each of its own
+   * frames synchronously too, so frames never interleave.
+   */
+  socket: Duplex;
   identity: Identity;
   readOnly: boolean;
   /** Awareness client ids this connection speaks for; nobody else may use them. */
@@ -464,8 +472,10 @@ export class Room {
 
   /** Sends a batch to this node's clients (not back to the one connection that wrote all of it). */
   private relay(update: Uint8Array, skip: unknown): void {
-    const data = message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
-    for (const conn of this.conns) if (conn !== skip) this.send(conn, data);
+    this.fanOut(
+      message(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update)),
+      skip,
+    );
   }
 
   /**
@@ -558,7 +568,18 @@ export class Room {
   }
 
   broadcast(data: Uint8Array): void {
-    for (const conn of this.conns) this.send(conn, data);
+    this.fanOut(data, null);
+  }
+
+  /** One message to every open connection but `skip`: framed once, one socket write each. */
+  private fanOut(data: Uint8Array, skip: unknown): void {
+    let frame: Buffer | null = null;
+    for (const conn of this.conns) {
+      if (conn === skip || conn.ws.readyState !== conn.ws.OPEN) continue;
+      frame ??= binaryFrame(data);
+      // A failed write surfaces as the socket's error, on which ws closes the connection.
+      conn.socket.write(frame);
+    }
   }
 
   send(conn: Conn, data: Uint8Array): void {

@@ -174,6 +174,7 @@ export function createRealtime(opts: RealtimeOptions) {
       const identity: Identity = { id: user.id, name: user.name, color: colorFor(user.id), role };
       const conn: Conn = {
         ws,
+        socket,
         identity,
         readOnly,
         clientIds: new Set(),

@@ -6,7 +6,8 @@ import { appendAudit } from "~/server/services/audit";
 
 export type ShowAccess = { show: Show; role: ShowRole; expiresAt: Date | null };
 
-function liveMembership() {
+/** A membership that has not expired. */
+export function liveMembership() {
   return or(isNull(memberships.expiresAt), gt(memberships.expiresAt, new Date()));
 }
 

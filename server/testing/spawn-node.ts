@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { buildServer } from "~/scripts/build-server.mjs";
 import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
 
 /**
@@ -19,7 +20,7 @@ export type LiveNode = {
   kill: (signal?: NodeJS.Signals) => Promise<void>;
 };
 
-export function startLiveNode(opts: {
+export async function startLiveNode(opts: {
   databaseUrl: string;
   secret: string;
   /** The Origin a realtime node accepts (REALTIME_ORIGIN). */
@@ -34,29 +35,21 @@ export function startLiveNode(opts: {
   journalDir?: string;
 }): Promise<LiveNode> {
   const journalDir = opts.journalDir ?? mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
-  const child = spawn(
-    process.execPath,
-    [
-      "--expose-gc",
-      ...SERVER_NODE_FLAGS,
-      "--import",
-      "tsx",
-      opts.script ?? "server/testing/realtime-node.ts",
-    ],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: opts.databaseUrl,
-        AUTH_SECRET: opts.secret,
-        PORT: String(opts.port ?? 0),
-        ...(opts.origin ? { REALTIME_ORIGIN: opts.origin } : {}),
-        REDIS_URL: "",
-        LIVE_JOURNAL_DIR: journalDir,
-        ...opts.env,
-      },
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
+  // Compiled, as `npm start` runs the server (scripts/build-server.mjs).
+  const script = await buildServer(opts.script ?? "server/testing/realtime-node.ts");
+  const child = spawn(process.execPath, ["--expose-gc", ...SERVER_NODE_FLAGS, script], {
+    env: {
+      ...process.env,
+      DATABASE_URL: opts.databaseUrl,
+      AUTH_SECRET: opts.secret,
+      PORT: String(opts.port ?? 0),
+      ...(opts.origin ? { REALTIME_ORIGIN: opts.origin } : {}),
+      REDIS_URL: "",
+      LIVE_JOURNAL_DIR: journalDir,
+      ...opts.env,
     },
-  );
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let output = "";
   child.stderr!.on("data", (d: Buffer) => {
