@@ -13,18 +13,22 @@
  *   BENCH_PROFILE=/tmp/prof npm run bench:live  # a CPU profile of each Shotboard node
  *   BENCH_PARTS=fanout npm run bench:live    # only some of: fanout, sustained, cold
  *   BENCH_KINDS=bare,shotboard npm run bench:live  # only some servers (bare is the baseline)
+ *   BENCH_NODE_FLAGS="--max-semi-space-size=8" npm run bench:live  # V8 flags of the Shotboard nodes
+ *                                            # instead of scripts/node-flags.mjs ("" for none)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { eq } from "drizzle-orm";
 import * as encoding from "lib0/encoding";
 import { encode } from "next-auth/jwt";
 import postgres from "postgres";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { openPostgres } from "~/db/client";
+import { notes, yjsUpdates } from "~/db/schema";
 import { seedDemo } from "~/db/seed";
 import { buildServer } from "~/scripts/build-server.mjs";
 import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
@@ -267,12 +271,18 @@ async function prepareShotboard() {
     ),
   );
   const docs = show.versionIds.map((v) => docName("version", show.id, v));
+  /** Removes what earlier runs stored in a version's live document (the bench runs as the owner). */
+  const empty = async (i: number) => {
+    await handle.db.delete(yjsUpdates).where(eq(yjsUpdates.docName, docs[i]!));
+    await handle.db.delete(notes).where(eq(notes.versionId, show.versionIds[i]!));
+  };
   return {
     url: url.toString(),
     docs,
     cookies,
     members,
     handle,
+    empty,
     /** A journal folder of its own for each Shotboard node started. */
     journalDir: () => path.join(media, `journal-${journals++}`),
     async dispose() {
@@ -301,7 +311,9 @@ async function startKind(kind: Kind, sb: Prepared, docIndex: number) {
   else {
     // As `npm start` runs it; BENCH_PROFILE=dir adds a CPU profile per node, for DevTools.
     const flags = [
-      ...SERVER_NODE_FLAGS,
+      ...(process.env.BENCH_NODE_FLAGS === undefined
+        ? SERVER_NODE_FLAGS
+        : process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean)),
       ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
     ];
     const env = {
@@ -316,6 +328,9 @@ async function startKind(kind: Kind, sb: Prepared, docIndex: number) {
     );
   }
   const doc = kind.startsWith("shotboard") ? sb.docs[docIndex]! : `bench-${docIndex}`;
+  // Every run starts on an empty document, as the bare relay's and Hocuspocus's do (each is a
+  // new process): earlier runs' strokes would make Shotboard's newcomers sync more.
+  if (kind.startsWith("shotboard")) await sb.empty(docIndex);
   const path_ = kind === "hocuspocus" ? "" : kind.startsWith("shotboard") ? `/yjs/${doc}` : `/${doc}`;
   // Cross-node: receivers on node 1, writers on node 2.
   const target: Target = {
