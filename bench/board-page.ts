@@ -3,6 +3,7 @@
  * next to the same page on a version with none (baseline, same run). Needs `npm run build`.
  *
  *   npm run bench:board
+ *   BENCH_PHASES=1 npm run bench:board   # also when each run reached the load event, the click, "live"
  */
 import { existsSync } from "node:fs";
 import { chromium } from "@playwright/test";
@@ -96,8 +97,13 @@ async function main() {
       for (let r = 0; r < RUNS; r++) {
         const t0 = Date.now();
         await page.goto(boardUrl);
+        const tGoto = Date.now() - t0;
         if (playlistIndex > 0) await page.getByTestId(`playlist-item-${playlistIndex}`).click();
+        const tClick = Date.now() - t0;
         await page.getByTestId("connection").filter({ hasText: /live/i }).waitFor({ timeout: 60_000 });
+        const tLive = Date.now() - t0;
+        if (process.env.BENCH_PHASES)
+          console.log(`  run ${r + 1}: load event ${tGoto} ms, entry clicked ${tClick} ms, live ${tLive} ms`);
         await page.waitForFunction(
           (n) => document.querySelectorAll("[data-testid=stroke]").length >= n,
           expectStrokes,
