@@ -5,8 +5,9 @@
  *
  * Why not `node --import tsx` in production: tsx's module hooks run in a loader thread of
  * their own, a second V8 isolate that costs ~36 MiB of RSS for the life of the process. The
- * compiled module needs none, and starts faster. `npm start`, the e2e tests and the live
- * benchmark run the compiled server; `npm run dev` and the unit tests keep tsx.
+ * compiled module needs none, and starts faster. `npm start`, the e2e tests, the live
+ * benchmark and the reliability suite's live nodes (server/testing/spawn-node.ts) run the
+ * compiled server; `npm run dev` and the unit tests keep tsx.
  *
  * Takes ~0.1 s, so it runs at every start: the output is never stale. Written to a temporary
  * file and renamed, so a process starting meanwhile never reads half a file.
@@ -16,11 +17,12 @@ import path from "node:path";
 import { build } from "esbuild";
 
 const root = path.resolve(import.meta.dirname, "..");
-export const SERVER_BUILD_DIR = path.join(root, ".next", "shotboard-server");
+/** Next to Next.js's own build output: ignored by git and the linter like it. */
+const outDir = path.join(root, ".next", "shotboard-server");
 
 /** Builds `entry` (relative to the repository root) and returns the compiled module's path. */
 export async function buildServer(entry = "server.ts") {
-  const outfile = path.join(SERVER_BUILD_DIR, entry.replace(/\.ts$/, ".mjs"));
+  const outfile = path.join(outDir, entry.replace(/\.ts$/, ".mjs"));
   const result = await build({
     absWorkingDir: root,
     entryPoints: [entry],

@@ -34,9 +34,10 @@ export async function startLiveNode(opts: {
    */
   journalDir?: string;
 }): Promise<LiveNode> {
-  const journalDir = opts.journalDir ?? mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
-  // Compiled, as `npm start` runs the server (scripts/build-server.mjs).
+  // Compiled, as `npm start` runs the server (scripts/build-server.mjs); before the temporary
+  // journal folder exists, so a failed build leaves nothing behind.
   const script = await buildServer(opts.script ?? "server/testing/realtime-node.ts");
+  const journalDir = opts.journalDir ?? mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
   const child = spawn(process.execPath, ["--expose-gc", ...SERVER_NODE_FLAGS, script], {
     env: {
       ...process.env,
