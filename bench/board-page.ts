@@ -4,8 +4,10 @@
  *
  *   npm run bench:board
  *   BENCH_PHASES=1 npm run bench:board   # also when each run reached the load event, the click, "live"
+ *   BENCH_PROFILE=/tmp/prof npm run bench:board   # and a Chromium CPU profile of one more loaded run
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { chromium } from "@playwright/test";
 import { encode } from "next-auth/jwt";
 import { startApp } from "../e2e/app";
@@ -116,6 +118,34 @@ async function main() {
     // Baseline: a version with no annotations (playlist entry 2); then the loaded one (entry 1).
     const empty = await measure(2, 0);
     const loaded = await measure(1, perFrame);
+    if (process.env.BENCH_PROFILE) {
+      const loadedRun = async () => {
+        await page.goto(boardUrl);
+        await page.getByTestId("playlist-item-1").click();
+        await page.waitForFunction(
+          (n) => document.querySelectorAll("[data-testid=stroke]").length >= n,
+          perFrame,
+        );
+      };
+      // One more run of the loaded version under the CPU profiler, for Chrome DevTools.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+      await cdp.send("Profiler.start");
+      await loadedRun();
+      const { profile } = await cdp.send("Profiler.stop");
+      mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
+      const file = join(process.env.BENCH_PROFILE, `board-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`CPU profile of one loaded run: ${file}`);
+      await cdp.detach();
+      // And a trace of one more, for the browser's own work (style, layout, paint, IndexedDB).
+      const trace = join(process.env.BENCH_PROFILE, `board-${Date.now()}.trace.json`);
+      await browser.startTracing(page, { path: trace, screenshots: false });
+      await loadedRun();
+      await browser.stopTracing();
+      console.log(`Trace of one loaded run: ${trace}`);
+    }
     console.log(`\nBoard page to interactive in Chromium (median of ${RUNS}):\n`);
     console.log("| version document | annotations | time to interactive | vs empty |\n|---|---|---|---|");
     console.log(`| empty | 0 | ${empty} ms | 1.00× |`);

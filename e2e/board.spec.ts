@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { Browser, BrowserContext, Page } from "@playwright/test";
+import type { Browser, BrowserContext, Page, WebSocketRoute } from "@playwright/test";
 import {
   decodePDFRawStream,
   PDFArray,
@@ -274,6 +274,46 @@ test.describe("live review board", () => {
     await goTo([back], 2, 3);
     await expect(back.getByTestId("shape-arrow")).toHaveCount(1);
     await expect(dana.getByTestId("shape-arrow")).toHaveCount(1);
+  });
+
+  test("a version says its annotations are loading until they arrive, then draws them", async ({
+    browser,
+    app,
+  }) => {
+    const dana = await signedIn(browser, app, "dana");
+    const url = await openBoard(dana, app, "moonfall");
+    await goTo([dana], 1, 0);
+    await tool(dana, "Pen");
+    await drag(dana, [0.2, 0.2], [0.4, 0.3]);
+    await expect(dana.getByTestId("stroke")).toHaveCount(1);
+    await expect(dana.getByTestId("annotations-loading")).toHaveCount(0);
+
+    // Ari's first visit (no copy in this browser): the server's answers on the version's
+    // document are held back until the indicator has been seen.
+    const ari = await signedIn(browser, app, "ari");
+    const held: Array<string | Buffer> = [];
+    let holding = true;
+    let route: WebSocketRoute | null = null;
+    await ari.routeWebSocket(/\/yjs\/.*\/version\//, (ws) => {
+      route = ws;
+      const server = ws.connectToServer();
+      server.onMessage((message) => {
+        if (holding) held.push(message);
+        else ws.send(message);
+      });
+    });
+    await ari.goto(url);
+    await goTo([ari], 1, 0);
+    await expect(ari.getByTestId("annotations-loading")).toHaveText(/loading annotations/i);
+    // The server has answered (its sync is held here), and the page still says so.
+    await expect.poll(() => held.length).toBeGreaterThan(0);
+    await expect(ari.getByTestId("annotations-loading")).toBeVisible();
+    await expect(ari.getByTestId("stroke")).toHaveCount(0);
+
+    holding = false;
+    for (const message of held.splice(0)) route!.send(message);
+    await expect(ari.getByTestId("stroke")).toHaveCount(1);
+    await expect(ari.getByTestId("annotations-loading")).toHaveCount(0);
   });
 
   test("compare modes render both versions: side by side, wipe, difference", async ({ browser, app }) => {

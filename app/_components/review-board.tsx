@@ -460,6 +460,11 @@ export function ReviewBoard({
                 withId={compareTarget?.id ?? null}
                 onWith={setCompareWith}
               />
+              {!versionLive.loaded && versionLive.status.state !== "ended" ? (
+                <output className="conn conn-loading" data-testid="annotations-loading">
+                  Loading annotations…
+                </output>
+              ) : null}
               <ConnectionBadge status={status} />
             </div>
           </div>

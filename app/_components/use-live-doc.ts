@@ -83,6 +83,8 @@ export function useLiveDoc(
   const [status, setStatus] = useState<LiveStatus>({ state: "connecting" });
   /** What the server says this connection may do now (a lock while connected turns it read-only). */
   const [access, setAccess] = useState<LiveAccess | null>(null);
+  /** The document holds what this browser can know of it: the cached copy or the server's. */
+  const [loaded, setLoaded] = useState(false);
   const [generation, setGeneration] = useState(0);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new generation means a fresh Y.Doc
@@ -110,6 +112,8 @@ export function useLiveDoc(
       void cache.whenSynced.then(
         () => {
           window.clearTimeout(fallback);
+          // An empty copy is only a first visit: wait for the server.
+          if (!ended && doc.store.clients.size > 0) setLoaded(true);
           connect();
         },
         () => connect(),
@@ -142,6 +146,9 @@ export function useLiveDoc(
       provider.disconnect();
       setStatus({ state: "ended", message });
     };
+    provider.on("sync", (synced: boolean) => {
+      if (synced && !ended) setLoaded(true);
+    });
     provider.on("status", ({ status: s }) => {
       if (ended) return;
       if (s === "connected") {
@@ -183,8 +190,9 @@ export function useLiveDoc(
       setLive(null);
       setStatus({ state: "connecting" });
       setAccess(null);
+      setLoaded(false);
     };
   }, [name, explainRefusal, generation, cacheKey]);
 
-  return { live, status, access };
+  return { live, status, access, loaded };
 }
