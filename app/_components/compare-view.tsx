@@ -47,8 +47,8 @@ export function CompareView({
   const fb = counterpart(b, frameNumber, index);
   const label = (v: VersionDetail) => `${v.shot.code} v${v.number}`;
   const aspect = fa ? `${fa.width} / ${fa.height}` : "16 / 9";
-  // biome-ignore lint/performance/noImgElement: authorised media route
   const img = (f: FrameInfo | undefined, testId: string, alt: string) => (
+    // biome-ignore lint/performance/noImgElement: authorised media route
     <img src={src(showId, f)} alt={alt} draggable={false} data-testid={testId} />
   );
 

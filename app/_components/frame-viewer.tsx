@@ -331,7 +331,6 @@ export function FrameViewer({
         data-zoom={zoom.scale}
       >
         {clip ? (
-          // biome-ignore lint/a11y/useMediaCaption: review clips have no captions
           <video
             ref={video}
             src={`/api/media/${showId}/${clip.sha256}?variant=original`}
