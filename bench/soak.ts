@@ -3,7 +3,9 @@
  * and joining all the time. Prints, every 10 s, the node's memory (RSS, heap) and the stroke
  * latency (p50 / p99, sender to other editors) next to the first interval as the baseline,
  * then the heap after GC at the start and the end and the error count. "gen lag" is the load
- * generator's own event-loop delay (p99): when it is high, the latency includes its queueing.
+ * generator's own event-loop delay (p99), "gen max" its longest: when high, the latency includes
+ * the generator's own queueing. "node max" is the node's longest event-loop delay in the
+ * interval: a stall of the server.
  *
  *   npm run bench:soak                               # 200 editors, 3 minutes
  *   npm run bench:soak -- --clients 100 --minutes 1  # or SOAK_CLIENTS / SOAK_MINUTES
@@ -42,7 +44,7 @@ try {
   );
   const pad = (v: unknown, n: number) => String(v ?? "–").padStart(n);
   console.log(
-    `${pad("t (s)", 6)} ${pad("editors", 8)} ${pad("RSS MB", 8)} ${pad("heap MB", 8)} ${pad("strokes", 8)} ${pad("recv", 8)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("joins", 6)} ${pad("leaves", 6)} ${pad("errors", 6)} ${pad("gen lag", 8)}`,
+    `${pad("t (s)", 6)} ${pad("editors", 8)} ${pad("RSS MB", 8)} ${pad("heap MB", 8)} ${pad("strokes", 8)} ${pad("recv", 8)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("joins", 6)} ${pad("leaves", 6)} ${pad("errors", 6)} ${pad("gen lag", 8)} ${pad("gen max", 8)} ${pad("node max", 9)}`,
   );
   let baseline: SoakInterval | undefined;
   const result = await runSoak({
@@ -56,7 +58,7 @@ try {
     onInterval: (r) => {
       baseline ??= r;
       console.log(
-        `${pad(r.t, 6)} ${pad(r.clients, 8)} ${pad(r.rssMb, 8)} ${pad(r.heapMb, 8)} ${pad(r.edits, 8)} ${pad(r.received, 8)} ${pad(r.p50, 7)} ${pad(r.p99, 7)} ${pad(r.joins, 6)} ${pad(r.leaves, 6)} ${pad(r.errors, 6)} ${pad(r.generatorLagMs, 8)}`,
+        `${pad(r.t, 6)} ${pad(r.clients, 8)} ${pad(r.rssMb, 8)} ${pad(r.heapMb, 8)} ${pad(r.edits, 8)} ${pad(r.received, 8)} ${pad(r.p50, 7)} ${pad(r.p99, 7)} ${pad(r.joins, 6)} ${pad(r.leaves, 6)} ${pad(r.errors, 6)} ${pad(r.generatorLagMs, 8)} ${pad(r.generatorLagMaxMs, 8)} ${pad(r.nodeLagMaxMs, 9)}`,
       );
     },
   });

@@ -4,6 +4,7 @@
  * which spawn several of these as separate processes. Prints "ready <port>" when listening.
  */
 import http from "node:http";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { openPostgres } from "~/db/client";
 import { env } from "~/server/env";
 import { redisBus } from "~/server/realtime/bus";
@@ -38,8 +39,16 @@ server.listen(config.PORT, "127.0.0.1", () => {
   const address = server.address();
   console.log(`ready ${typeof address === "object" && address ? address.port : config.PORT}`);
 });
+// The node's own event-loop delay since the last "rss" question: tells a stall of the node from
+// the load generator's own queueing when a latency spike shows.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 process.on("message", (msg) => {
-  if (msg === "rss") process.send?.({ rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed });
+  if (msg === "rss") {
+    const { rss, heapUsed } = process.memoryUsage();
+    process.send?.({ rss, heap: heapUsed, lagMaxMs: Math.round(loopDelay.max / 1e6) });
+    loopDelay.reset();
+  }
   // After a full GC (with --expose-gc), so heap growth means retained memory, not garbage.
   if (msg === "rss-gc") {
     (globalThis as { gc?: () => void }).gc?.();

@@ -22,7 +22,7 @@ export type SoakOptions = {
   /** Share of the clients replaced (leave + a new one joins) every second. */
   churnPerSecond?: number;
   intervalMs?: number;
-  memory: (opts: { gc: boolean }) => Promise<{ rss: number; heap: number }>;
+  memory: (opts: { gc: boolean }) => Promise<{ rss: number; heap: number; lagMaxMs?: number }>;
   onInterval?: (row: SoakInterval) => void;
 };
 
@@ -40,6 +40,10 @@ export type SoakInterval = {
   errors: number;
   /** Event-loop delay p99 of the load generator itself: when high, latency is partly its own. */
   generatorLagMs: number;
+  /** …and its longest event-loop delay in the interval (a pause of the generator, e.g. a GC). */
+  generatorLagMaxMs: number;
+  /** The node's longest event-loop delay in the interval (a stall of the server), when it says. */
+  nodeLagMaxMs: number | null;
 };
 
 export type SoakResult = {
@@ -184,6 +188,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         leaves,
         errors: intervalErrors,
         generatorLagMs: Math.round(lag.percentile(99) / 1e6),
+        generatorLagMaxMs: Math.round(lag.max / 1e6),
+        nodeLagMaxMs: mem.lagMaxMs ?? null,
       };
       lag.reset();
       intervals.push(row);

@@ -9,14 +9,19 @@ import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
  * A live node (server/testing/realtime-node.ts, or another `script` that prints "ready <port>",
  * such as server/testing/ingest-node.ts) in its own process, as a deployment runs it.
  */
+export type NodeMemory = { rss: number; heap: number; lagMaxMs?: number };
+
 export type LiveNode = {
   port: number;
   child: ChildProcess;
   exited: Promise<void>;
   /** Everything it printed (stdout and stderr). */
   output: () => string;
-  /** RSS and heap; after a full GC with `gc: true`. */
-  memory: (opts?: { gc?: boolean }) => Promise<{ rss: number; heap: number }>;
+  /**
+   * RSS and heap; after a full GC with `gc: true`. Without it, also the node's longest
+   * event-loop delay since the last such question.
+   */
+  memory: (opts?: { gc?: boolean }) => Promise<NodeMemory>;
   kill: (signal?: NodeJS.Signals) => Promise<void>;
 };
 
@@ -73,7 +78,7 @@ export async function startLiveNode(opts: {
         output: () => output,
         memory: ({ gc = false } = {}) =>
           new Promise((res) => {
-            child.once("message", (msg) => res(msg as { rss: number; heap: number }));
+            child.once("message", (msg) => res(msg as NodeMemory));
             child.send(gc ? "rss-gc" : "rss");
           }),
         kill: async (signal = "SIGKILL") => {
