@@ -53,26 +53,51 @@ export function Transport({
   };
   return (
     <div className="transport" role="toolbar" aria-label="Playback">
-      <button type="button" onClick={() => onSeek(0)} aria-label="First frame" disabled={disabled}>
-        ⏮
+      <button
+        type="button"
+        onClick={() => onSeek(0)}
+        aria-label="First frame"
+        title="First frame (Home)"
+        disabled={disabled}
+      >
+        <TransportIcon shapes={ICONS.first} />
       </button>
-      <button type="button" onClick={() => onSeek(index - 1)} aria-label="Previous frame" disabled={disabled}>
-        ◀
+      <button
+        type="button"
+        onClick={() => onSeek(index - 1)}
+        aria-label="Previous frame"
+        title="Previous frame (←)"
+        disabled={disabled}
+      >
+        <TransportIcon shapes={ICONS.previous} />
       </button>
       <button
         type="button"
         onClick={() => onRate(playing ? 0 : 1)}
         aria-label={playing ? "Pause" : "Play"}
+        title={playing ? "Pause (Space)" : "Play (Space; J/K/L shuttle)"}
         aria-pressed={playing}
         disabled={disabled || count < 2}
       >
-        {playing ? "❚❚" : "▶▶"}
+        <TransportIcon shapes={playing ? ICONS.pause : ICONS.play} />
       </button>
-      <button type="button" onClick={() => onSeek(index + 1)} aria-label="Next frame" disabled={disabled}>
-        ▶
+      <button
+        type="button"
+        onClick={() => onSeek(index + 1)}
+        aria-label="Next frame"
+        title="Next frame (→)"
+        disabled={disabled}
+      >
+        <TransportIcon shapes={ICONS.next} />
       </button>
-      <button type="button" onClick={() => onSeek(count - 1)} aria-label="Last frame" disabled={disabled}>
-        ⏭
+      <button
+        type="button"
+        onClick={() => onSeek(count - 1)}
+        aria-label="Last frame"
+        title="Last frame (End)"
+        disabled={disabled}
+      >
+        <TransportIcon shapes={ICONS.last} />
       </button>
       <span data-testid="frame-number" className="frame-number">
         {frameNumber ?? "—"}
@@ -113,5 +138,28 @@ export function Transport({
         </button>
       </span>
     </div>
+  );
+}
+
+/**
+ * Transport icons as SVG (16 × 16, current colour): the media-control characters (⏮ ⏭) are
+ * missing from many systems' fonts and showed as empty boxes.
+ */
+const ICONS = {
+  first: ["M2 3h2v10H2z", "M9.5 3v10L4.5 8z", "M15 3v10L10 8z"],
+  previous: ["M10 3v10L3 8z", "M11 3h2v10h-2z"],
+  play: ["M4 2.5v11L13.5 8z"],
+  pause: ["M4 3h3v10H4z", "M9 3h3v10H9z"],
+  next: ["M3 3h2v10H3z", "M6 3v10l7-5z"],
+  last: ["M1 3v10l5-5z", "M6.5 3v10l5-5z", "M12 3h2v10h-2z"],
+} satisfies Record<string, string[]>;
+
+function TransportIcon({ shapes }: { shapes: string[] }) {
+  return (
+    <svg width="16" height="16" viewBox="0 0 16 16" fill="currentColor" aria-hidden="true" focusable="false">
+      {shapes.map((d) => (
+        <path key={d} d={d} />
+      ))}
+    </svg>
   );
 }
