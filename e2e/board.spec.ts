@@ -276,6 +276,28 @@ test.describe("live review board", () => {
     await expect(dana.getByTestId("shape-arrow")).toHaveCount(1);
   });
 
+  test("the transport's buttons step, jump and play by their names", async ({ browser, app }) => {
+    const ari = await signedIn(browser, app, "ari");
+    await openBoard(ari, app, "moonfall");
+    const frameNo = ari.getByTestId("frame-number");
+    const button = (name: string) => ari.getByRole("button", { name, exact: true });
+    await expect(frameNo).toHaveText("1001");
+    await expect(button("First frame")).toHaveAttribute("title", "First frame (Home)");
+    await button("Next frame").click();
+    await expect(frameNo).toHaveText("1002");
+    await button("Last frame").click();
+    await expect(frameNo).toHaveText("1008");
+    await button("Previous frame").click();
+    await expect(frameNo).toHaveText("1007");
+    await button("First frame").click();
+    await expect(frameNo).toHaveText("1001");
+    await button("Play").click();
+    await expect(button("Pause")).toHaveAttribute("aria-pressed", "true");
+    await expect(frameNo).not.toHaveText("1001");
+    await button("Pause").click();
+    await expect(button("Play")).toHaveAttribute("aria-pressed", "false");
+  });
+
   test("a version says its annotations are loading until they arrive, then draws them", async ({
     browser,
     app,

@@ -53,52 +53,42 @@ export function Transport({
   };
   return (
     <div className="transport" role="toolbar" aria-label="Playback">
-      <button
-        type="button"
+      <IconButton
+        label="First frame"
+        keys="Home"
+        icon={ICONS.first}
         onClick={() => onSeek(0)}
-        aria-label="First frame"
-        title="First frame (Home)"
         disabled={disabled}
-      >
-        <TransportIcon shapes={ICONS.first} />
-      </button>
-      <button
-        type="button"
+      />
+      <IconButton
+        label="Previous frame"
+        keys="←"
+        icon={ICONS.previous}
         onClick={() => onSeek(index - 1)}
-        aria-label="Previous frame"
-        title="Previous frame (←)"
         disabled={disabled}
-      >
-        <TransportIcon shapes={ICONS.previous} />
-      </button>
-      <button
-        type="button"
+      />
+      <IconButton
+        label={playing ? "Pause" : "Play"}
+        keys={playing ? "Space" : "Space; J/K/L shuttle"}
+        icon={playing ? ICONS.pause : ICONS.play}
         onClick={() => onRate(playing ? 0 : 1)}
-        aria-label={playing ? "Pause" : "Play"}
-        title={playing ? "Pause (Space)" : "Play (Space; J/K/L shuttle)"}
-        aria-pressed={playing}
+        pressed={playing}
         disabled={disabled || count < 2}
-      >
-        <TransportIcon shapes={playing ? ICONS.pause : ICONS.play} />
-      </button>
-      <button
-        type="button"
+      />
+      <IconButton
+        label="Next frame"
+        keys="→"
+        icon={ICONS.next}
         onClick={() => onSeek(index + 1)}
-        aria-label="Next frame"
-        title="Next frame (→)"
         disabled={disabled}
-      >
-        <TransportIcon shapes={ICONS.next} />
-      </button>
-      <button
-        type="button"
+      />
+      <IconButton
+        label="Last frame"
+        keys="End"
+        icon={ICONS.last}
         onClick={() => onSeek(count - 1)}
-        aria-label="Last frame"
-        title="Last frame (End)"
         disabled={disabled}
-      >
-        <TransportIcon shapes={ICONS.last} />
-      </button>
+      />
       <span data-testid="frame-number" className="frame-number">
         {frameNumber ?? "—"}
       </span>
@@ -154,12 +144,43 @@ const ICONS = {
   last: ["M1 3v10l5-5z", "M6.5 3v10l5-5z", "M12 3h2v10h-2z"],
 } satisfies Record<string, string[]>;
 
-function TransportIcon({ shapes }: { shapes: string[] }) {
+/** A transport button: an icon, named for screen readers, its keys in the tooltip. */
+function IconButton({
+  label,
+  keys,
+  icon,
+  onClick,
+  disabled,
+  pressed,
+}: {
+  label: string;
+  keys: string;
+  icon: string[];
+  onClick: () => void;
+  disabled?: boolean;
+  pressed?: boolean;
+}) {
   return (
-    <svg width="16" height="16" viewBox="0 0 16 16" fill="currentColor" aria-hidden="true" focusable="false">
-      {shapes.map((d) => (
-        <path key={d} d={d} />
-      ))}
-    </svg>
+    <button
+      type="button"
+      onClick={onClick}
+      aria-label={label}
+      title={`${label} (${keys})`}
+      aria-pressed={pressed}
+      disabled={disabled}
+    >
+      <svg
+        width="16"
+        height="16"
+        viewBox="0 0 16 16"
+        fill="currentColor"
+        aria-hidden="true"
+        focusable="false"
+      >
+        {icon.map((d) => (
+          <path key={d} d={d} />
+        ))}
+      </svg>
+    </button>
   );
 }
