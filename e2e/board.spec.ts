@@ -310,30 +310,31 @@ test.describe("live review board", () => {
     await expect(dana.getByTestId("stroke")).toHaveCount(1);
     await expect(dana.getByTestId("annotations-loading")).toHaveCount(0);
 
-    // Ari's first visit (no copy in this browser): the server's answers on the version's
-    // document are held back until the indicator has been seen.
+    // Ari's first visit (no copy in this browser): the server's answers on version sockets are
+    // held back until the indicator has been seen, per socket, so only the shown version's
+    // answers are released to it.
     const ari = await signedIn(browser, app, "ari");
-    const held: Array<string | Buffer> = [];
-    let holding = true;
-    let route: WebSocketRoute | null = null;
+    let shown = null as { ws: WebSocketRoute; held: Array<string | Buffer>; holding: boolean } | null;
     await ari.routeWebSocket(/\/yjs\/.*\/version\//, (ws) => {
-      route = ws;
-      const server = ws.connectToServer();
-      server.onMessage((message) => {
-        if (holding) held.push(message);
+      const socket = { ws, held: [] as Array<string | Buffer>, holding: true };
+      shown = socket;
+      ws.connectToServer().onMessage((message) => {
+        if (socket.holding) socket.held.push(message);
         else ws.send(message);
       });
     });
     await ari.goto(url);
     await goTo([ari], 1, 0);
     await expect(ari.getByTestId("annotations-loading")).toHaveText(/loading annotations/i);
-    // The server has answered (its sync is held here), and the page still says so.
-    await expect.poll(() => held.length).toBeGreaterThan(0);
+    // The server has answered on the shown version's socket (its sync is held here), and the
+    // page still says so.
+    await expect.poll(() => shown?.held.length ?? 0).toBeGreaterThan(0);
     await expect(ari.getByTestId("annotations-loading")).toBeVisible();
     await expect(ari.getByTestId("stroke")).toHaveCount(0);
 
-    holding = false;
-    for (const message of held.splice(0)) route!.send(message);
+    const socket = shown!;
+    socket.holding = false;
+    for (const message of socket.held.splice(0)) socket.ws.send(message);
     await expect(ari.getByTestId("stroke")).toHaveCount(1);
     await expect(ari.getByTestId("annotations-loading")).toHaveCount(0);
   });

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import type { NodeMemory } from "~/server/testing/spawn-node";
 import { connectYClient, type YClient } from "~/server/testing/yclient";
 
 /**
@@ -22,7 +23,7 @@ export type SoakOptions = {
   /** Share of the clients replaced (leave + a new one joins) every second. */
   churnPerSecond?: number;
   intervalMs?: number;
-  memory: (opts: { gc: boolean }) => Promise<{ rss: number; heap: number; lagMaxMs?: number }>;
+  memory: (opts: { gc: boolean }) => Promise<NodeMemory>;
   onInterval?: (row: SoakInterval) => void;
 };
 
