@@ -12,6 +12,7 @@ import {
   securityHeaders,
 } from "~/server/http/security";
 import { redisBus } from "~/server/realtime/bus";
+import { liveLimitsFrom } from "~/server/realtime/guard/budget";
 import { liveJournalFor } from "~/server/realtime/journal";
 import { createRealtime } from "~/server/realtime/server";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
@@ -49,8 +50,7 @@ async function main(): Promise<void> {
     db: database.db,
     exec: database.exec,
     appOrigin: () => config.appOrigin,
-    maxMessageBytes: config.WS_MAX_MESSAGE_BYTES,
-    maxMessagesPerSecond: config.WS_MAX_MESSAGES_PER_SECOND,
+    ...liveLimitsFrom(config),
   });
 
   const server = http.createServer((req, res) => {

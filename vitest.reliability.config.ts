@@ -14,6 +14,8 @@ export default defineConfig({
       "server/routers/fuzz.test.ts",
       "server/auth/sessions.integration.test.ts",
       "server/realtime/abuse.test.ts",
+      "server/realtime/live-attacks.test.ts",
+      "server/ingest-http-hostile.test.ts",
       "server/routers/isolation.test.ts",
     ],
     environment: "node",

@@ -15,8 +15,9 @@ import { performance } from "node:perf_hooks";
 import sharp from "sharp";
 import { openPglite } from "~/db/client";
 import { shots, shows, users } from "~/db/schema";
+import { DecodeGate } from "~/server/services/decode-gate";
 import { type IngestFile, ingestVersion } from "~/server/services/ingest";
-import { PROXY_WIDTH, THUMB_WIDTH } from "~/server/services/media";
+import { decodeVariants } from "~/server/services/media";
 import { LocalMediaStore } from "~/server/storage/media-store";
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 200);
@@ -70,21 +71,7 @@ async function main() {
   // stored. Run before and after the ingest, so load from elsewhere on the machine shows up.
   const sharpAlone = async () => {
     const t0 = performance.now();
-    await pool(files, CONCURRENCY, async (f) => {
-      const image = sharp(f.bytes, { failOn: "error" });
-      await Promise.all([
-        image
-          .clone()
-          .resize({ width: THUMB_WIDTH, withoutEnlargement: true })
-          .webp({ quality: 78 })
-          .toBuffer(),
-        image
-          .clone()
-          .resize({ width: PROXY_WIDTH, withoutEnlargement: true })
-          .webp({ quality: 88 })
-          .toBuffer(),
-      ]);
-    });
+    await pool(files, CONCURRENCY, (f) => decodeVariants(f.bytes));
     return performance.now() - t0;
   };
   const rawBefore = await sharpAlone();
@@ -112,6 +99,8 @@ async function main() {
       store: new LocalMediaStore(mediaDir),
       maxFileBytes: 200 * 1024 * 1024,
       concurrency: CONCURRENCY,
+      // As many decodes at once as sharp alone runs (the app's default is MEDIA_DECODE_CONCURRENCY=2).
+      decodeGate: new DecodeGate(CONCURRENCY),
     };
 
     t0 = performance.now();

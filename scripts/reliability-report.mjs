@@ -39,6 +39,8 @@ const [uploadsSent, uploadsStored] = sum("uploads", "sent", "stored");
 const [abuseTried, abuseRefused] = sum("abuse", "tried", "refused");
 const [inputsTried, inputsRefused] = sum("input", "tried", "refused");
 const soak = results.filter((r) => r.kind === "soak");
+const attacks = results.filter((r) => r.kind === "attack");
+const [attacksTried, attacksRefused] = sum("attack", "tried", "refused");
 
 const rows = [
   ["faults injected / recovered", faults, recovered],
@@ -48,6 +50,12 @@ const rows = [
   ["abuse attempts / refused (sign-in, sessions)", abuseTried, abuseRefused],
   ["websocket attacks / refused (abuse.test.ts cases)", wsTried, wsRefused],
   ["bad inputs tried / refused cleanly (4xx, or valid and accepted)", inputsTried, inputsRefused],
+  ["attacks tried / refused (live layer and uploads)", attacksTried, attacksRefused],
+  [
+    "attacks / nothing stored (no row, no file)",
+    attacks.length,
+    attacks.filter((r) => r.stored === 0).length,
+  ],
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
 const line = "-".repeat(width + 26);
@@ -78,7 +86,8 @@ for (const r of results.filter((r) => r.kind !== "soak")) {
         : r.kind === "uploads"
           ? [r.sent, r.stored]
           : [r.tried, r.refused];
-  console.log(`  ${r.kind.padEnd(7)} ${r.name}: ${a} / ${b}`);
+  const extra = r.kind === "attack" ? `, stored ${r.stored}` : "";
+  console.log(`  ${r.kind.padEnd(7)} ${r.name}: ${a} / ${b}${extra}`);
 }
 if (!results.length) console.log("  (no results recorded: did the suites run?)");
 process.exit(bad || !results.length ? 1 : 0);

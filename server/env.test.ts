@@ -14,6 +14,7 @@ describe("environment validation", () => {
     expect(env.WS_MAX_MESSAGES_PER_SECOND).toBe(200);
     expect(env.MAX_UPLOAD_BYTES).toBe(200 * 1024 * 1024);
     expect(env.MAX_UPLOAD_TOTAL_BYTES).toBe(2 * 1024 * 1024 * 1024);
+    expect(env.MEDIA_DECODE_CONCURRENCY).toBe(2);
     expect(env.SESSION_IDLE_MINUTES).toBe(60);
     expect(env.TRUST_PROXY).toBe("false");
     expect(env.liveJournalDir).toBe("/tmp/shotboard-env-test/live-journal");
@@ -38,6 +39,8 @@ describe("environment validation", () => {
     [{ MAX_UPLOAD_BYTES: "lots" }, /MAX_UPLOAD_BYTES: must be a number of bytes/],
     [{ MAX_UPLOAD_BYTES: "10" }, /MAX_UPLOAD_BYTES: must be at least 1024 bytes/],
     [{ MAX_UPLOAD_TOTAL_BYTES: "2GB" }, /MAX_UPLOAD_TOTAL_BYTES: must be a number of bytes/],
+    [{ MEDIA_DECODE_CONCURRENCY: "0" }, /MEDIA_DECODE_CONCURRENCY: must be at least 1/],
+    [{ MEDIA_DECODE_CONCURRENCY: "two" }, /MEDIA_DECODE_CONCURRENCY: must be a whole number/],
     [{ S3_BUCKET: "media" }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required/],
     [{ S3_ENDPOINT: "not a url" }, /S3_ENDPOINT/],
     [{ SESSION_IDLE_MINUTES: "0" }, /SESSION_IDLE_MINUTES: must be at least 1 minute/],

@@ -39,6 +39,14 @@ const ZEnv = z.object({
     .min(1024)
     .default(2 * 1024 * 1024),
   WS_MAX_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).default(200),
+  WS_MAX_MESSAGES_PER_SECOND_PER_USER: z.coerce.number().int().min(1).default(400),
+  WS_MAX_MESSAGES_PER_SECOND_PER_DOC: z.coerce.number().int().min(1).default(10_000),
+  WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(50),
+  LIVE_DOC_MAX_BYTES: z.coerce
+    .number({ error: "must be a number of bytes, e.g. 33554432 for 32 MiB" })
+    .int("must be a whole number of bytes")
+    .min(64 * 1024, "must be at least 65536 bytes")
+    .default(32 * 1024 * 1024),
   MAX_UPLOAD_BYTES: z.coerce
     .number({ error: "must be a number of bytes, e.g. 209715200 for 200 MiB" })
     .int("must be a whole number of bytes")
@@ -49,6 +57,11 @@ const ZEnv = z.object({
     .int("must be a whole number of bytes")
     .min(1024, "must be at least 1024 bytes")
     .default(2 * 1024 * 1024 * 1024),
+  MEDIA_DECODE_CONCURRENCY: z.coerce
+    .number({ error: "must be a whole number of decodes, e.g. 2" })
+    .int("must be a whole number of decodes, e.g. 2")
+    .min(1, "must be at least 1")
+    .default(2),
   SESSION_IDLE_MINUTES: z.coerce
     .number({ error: "must be a whole number of minutes, e.g. 60" })
     .int("must be a whole number of minutes, e.g. 60")

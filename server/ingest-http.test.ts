@@ -6,27 +6,30 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
-import { and, count, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { auditEvents, frames, pipelineTokens, provenance, users, versions } from "~/db/schema";
+import { auditEvents, pipelineTokens, provenance, users, versions } from "~/db/schema";
 import { env } from "~/server/env";
-import { handleBrowserUpload, handlePipelineIngest, type IngestDeps } from "~/server/ingest-http";
-import { LocalMediaStore } from "~/server/storage/media-store";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 import { fakeMp4, pngClaiming, pngSequence } from "~/server/testing/frames";
+import {
+  ingestForm as form,
+  type IngestHttpServer,
+  postForm,
+  startIngestHttp,
+  storedCounts,
+} from "~/server/testing/ingest-http-server";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "ingest-http-test-secret-0123456789abcdefghijklmnop";
 });
 
 let t: Seeded;
-let server: http.Server;
+let server: IngestHttpServer;
 let base: string;
 let moonfallToken: string;
 let tidewaterToken: string;
@@ -37,34 +40,8 @@ const MAX_TOTAL = 6 * 1024 * 1024;
 beforeAll(async () => {
   t = await seededDatabase();
   work = mkdtempSync(path.join(tmpdir(), "shotboard-ingest-http-"));
-  const store = new LocalMediaStore(t.mediaDir);
-  const deps: IngestDeps = {
-    db: async () => t.db.db,
-    store: () => store,
-    maxFileBytes: () => MAX,
-    maxTotalBytes: () => MAX_TOTAL,
-    appOrigin: () => base,
-  };
-  server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", base);
-    const request = new Request(url, {
-      method: req.method,
-      headers: req.headers as Record<string, string>,
-      body: req.method === "POST" ? (Readable.toWeb(req) as ReadableStream) : undefined,
-      duplex: "half",
-    } as RequestInit);
-    const upload = /^\/shows\/([^/]+)\/shots\/([^/]+)\/upload$/.exec(url.pathname);
-    const response =
-      url.pathname === "/api/ingest"
-        ? await handlePipelineIngest(request, deps)
-        : upload
-          ? await handleBrowserUpload(request, { slug: upload[1]!, shotId: upload[2]! }, deps)
-          : new Response("no route", { status: 404 });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startIngestHttp(t, { maxFileBytes: MAX, maxTotalBytes: MAX_TOTAL });
+  base = server.base;
   const priya = await t.as("priya");
   moonfallToken = (await priya.token.create({ showId: t.seed.shows.moonfall!.id, name: "comfy-farm" })).token;
   // Priya produces both shows.
@@ -72,38 +49,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.close();
   await t?.dispose();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function counts() {
-  const db = t.db.db;
-  const [[v], [f], [p]] = await Promise.all([
-    db.select({ n: count() }).from(versions),
-    db.select({ n: count() }).from(frames),
-    db.select({ n: count() }).from(provenance),
-  ]);
-  return { versions: v!.n, frames: f!.n, provenance: p!.n };
-}
+const post = (pathname: string, body: FormData, headers: Record<string, string> = {}) =>
+  postForm(`${base}${pathname}`, body, headers);
 
-function form(fields: Record<string, string>, files: { name: string; bytes: Uint8Array }[]): FormData {
-  const body = new FormData();
-  for (const [k, v] of Object.entries(fields)) body.append(k, v);
-  for (const f of files) body.append("files", new Blob([new Uint8Array(f.bytes)]), f.name);
-  return body;
-}
-
-async function post(pathname: string, body: FormData, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${pathname}`, { method: "POST", body, headers });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-/** Asserts the call changes no version, frame or provenance row, and returns its answer. */
+/** Asserts the call changes no version, frame or provenance row and no media file, and returns its answer. */
 async function unchanged<T>(call: () => Promise<T>): Promise<T> {
-  const before = await counts();
+  const before = await storedCounts(t);
   const result = await call();
-  expect(await counts()).toEqual(before);
+  expect(await storedCounts(t)).toEqual(before);
   return result;
 }
 

@@ -6,6 +6,7 @@ import { readSession } from "~/server/auth/session";
 import { AppError, type AppErrorCode, NOT_FOUND_MESSAGE } from "~/server/errors";
 import { isDatabaseUnavailable } from "~/server/services/db-errors";
 import { type IngestActor, type IngestFile, IngestRefusal, ingestVersion } from "~/server/services/ingest";
+import { MediaNotPublished } from "~/server/services/ingest-media";
 import { authenticatePipelineToken } from "~/server/services/pipeline-tokens";
 import { loadShowAccess } from "~/server/services/shows";
 import type { MediaStore } from "~/server/storage/media-store";
@@ -89,6 +90,12 @@ function errorResponse(error: unknown): Response {
     });
   }
   console.error("[ingest]", error);
+  if (error instanceof MediaNotPublished) {
+    return json(500, {
+      error: `Version ${error.version.number} was saved, but the media store did not take its files, so it cannot be viewed yet. Tell your admin: the media store may be full or unreachable.`,
+      versionId: error.version.versionId,
+    });
+  }
   return json(500, { error: "Something went wrong on our side. Nothing was saved; try again." });
 }
 

@@ -79,6 +79,9 @@ export function CommentThreads({
   }, [activeId]);
 
   const entry = () => ({ id: newId(), authorId: user.id, authorName: user.name, createdAt: Date.now() });
+  /** The name the server has for an author (a member's), not the one stored with the entry. */
+  const nameOf = (a: { authorId: string; authorName: string }) =>
+    members.find((m) => m.userId === a.authorId)?.name ?? a.authorName;
 
   const reply = (thread: Thread) => (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -143,7 +146,7 @@ export function CommentThreads({
                 >
                   {n ?? "·"}
                 </button>{" "}
-                <strong>{t.root.authorName}</strong>{" "}
+                <strong>{nameOf(t.root)}</strong>{" "}
                 <span className="muted small">
                   {allFrames ? `frame ${t.root.frame}${last !== t.root.frame ? `–${last}` : ""} · ` : ""}
                   {when(t.root.createdAt)}
@@ -157,7 +160,7 @@ export function CommentThreads({
                 <ul className="replies">
                   {t.replies.map((r) => (
                     <li key={r.id} data-testid="reply">
-                      <strong>{r.authorName}</strong> <span className="muted small">{when(r.createdAt)}</span>
+                      <strong>{nameOf(r)}</strong> <span className="muted small">{when(r.createdAt)}</span>
                       <p>
                         <MentionText text={r.text} members={members} />
                       </p>
@@ -167,7 +170,7 @@ export function CommentThreads({
               ) : null}
               {t.lastResolution ? (
                 <p className="muted small">
-                  {t.resolved ? "Resolved" : "Reopened"} by {t.lastResolution.authorName}
+                  {t.resolved ? "Resolved" : "Reopened"} by {nameOf(t.lastResolution)}
                 </p>
               ) : null}
               {canWrite ? (
@@ -175,7 +178,7 @@ export function CommentThreads({
                   <form onSubmit={reply(t)} className="reply-form">
                     <MentionInput
                       name="reply"
-                      label={`Reply to ${t.root.authorName}${n ? ` (comment ${n})` : ""}`}
+                      label={`Reply to ${nameOf(t.root)}${n ? ` (comment ${n})` : ""}`}
                       placeholder="Reply… (@ to mention)"
                       maxLength={MAX_COMMENT_LENGTH}
                       members={members}

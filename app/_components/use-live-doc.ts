@@ -18,7 +18,8 @@ const ACCESS_ENDED = 4403;
 /** The server dropped writes of ours while read-only: our copy diverged, so start from a fresh one. */
 const STALE_COPY = 4409;
 const MESSAGE_TOO_BIG = 1009;
-const FATAL_CODES = new Set([MESSAGE_TOO_BIG, 4400, 4403, 4429]);
+// 4413: the document reached its size cap (LIVE_DOC_MAX_BYTES).
+const FATAL_CODES = new Set([MESSAGE_TOO_BIG, 4400, 4403, 4413, 4429]);
 
 /**
  * y-websocket re-sends every awareness change it hears, including other clients' states it

@@ -4,9 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useState } from "react";
 import type * as Y from "yjs";
 import { useTRPC } from "~/app/_components/trpc";
-
-/** The board document's map through which a decision is announced to everyone on the board. */
-const DECISIONS_KEY = "decisions";
+import { DECISIONS_KEY } from "~/app/_lib/session";
 
 /**
  * Version statuses that follow sign-off decisions while the board is open: the page's playlist

@@ -1,9 +1,12 @@
 import * as Y from "yjs";
+import { annotationProblem } from "~/app/_lib/annotation-schema";
+
+export { MAX_COMMENT_LENGTH, MAX_TEXT_LENGTH } from "~/app/_lib/annotation-schema";
 
 /**
  * The annotations of one version live in its Y.Doc under "annotations": id → annotation, each a
  * plain value carrying its author (the server refuses anything else, see
- * server/realtime/annotation-guard.ts). Coordinates are normalised to the frame (0–1 on both
+ * server/realtime/guard/update-guard.ts). Coordinates are normalised to the frame (0–1 on both
  * axes); widths and text sizes are fractions of the frame's height, so drawings sit right at any
  * zoom, window size or export resolution.
  */
@@ -43,8 +46,6 @@ export type ShapeKind = Shape["kind"];
 
 export const SHAPE_KINDS: readonly ShapeKind[] = ["stroke", "arrow", "rect", "ellipse", "text"];
 export const ANNOTATIONS_KEY = "annotations";
-export const MAX_COMMENT_LENGTH = 4000;
-export const MAX_TEXT_LENGTH = 500;
 /** Default widths (fractions of the frame height): thin, medium, bold. */
 export const WIDTHS = [0.003, 0.006, 0.012] as const;
 export const TEXT_SIZE = 0.045;
@@ -97,11 +98,21 @@ export function mayEdit(a: Annotation, userId: string, editOthers: boolean): boo
   return a.authorId === userId || editOthers;
 }
 
-/** Adds or replaces annotations as this browser's own edit (one undo step). */
+/**
+ * Adds or replaces annotations as this browser's own edit (one undo step). An annotation the
+ * server would refuse (annotation-schema.ts) is not written: the refusal would close the live
+ * connection.
+ */
 export function putAnnotations(doc: Y.Doc, list: Annotation[]): void {
   const map = annotationsOf(doc);
+  const valid = list.filter((a) => {
+    const problem = annotationProblem(a.id, a, null);
+    if (problem) console.error(`Annotation not saved: ${problem}`, a);
+    return !problem;
+  });
+  if (valid.length === 0) return;
   doc.transact(() => {
-    for (const a of list) map.set(a.id, a);
+    for (const a of valid) map.set(a.id, a);
   }, LOCAL_EDIT);
 }
 

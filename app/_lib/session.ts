@@ -1,4 +1,6 @@
 import type * as Y from "yjs";
+import { z } from "zod";
+import { isShallowJson, MAX_ID_LENGTH, MAX_NAME_LENGTH } from "~/app/_lib/annotation-schema";
 
 /**
  * A review board's live session, in the board's Y.Doc under "session" (one key per field, so
@@ -30,6 +32,9 @@ export type BoardSession = {
 };
 
 export const SESSION_KEY = "session";
+/** The board document's map through which a decision is announced (use-live-statuses.ts). */
+export const DECISIONS_KEY = "decisions";
+export const MAX_GRANTS = 500;
 export const NO_ZOOM: Zoom = { scale: 1, x: 0, y: 0 };
 
 export function sessionMap(doc: Y.Doc): Y.Map<unknown> {
@@ -70,4 +75,51 @@ export function writeSession(doc: Y.Doc, patch: Partial<BoardSession>): void {
 export function mayDraw(session: BoardSession | null, userId: string): boolean {
   if (!session?.presenting || session.drawing !== "granted") return true;
   return session.presenterId === userId || session.grants[userId] === true;
+}
+
+const id = z.string().min(1).max(MAX_ID_LENGTH);
+const finite = z.number().min(-1e6).max(1e6);
+
+/** What each field of the board session may hold (the server refuses anything else). */
+const SESSION_FIELDS: Record<string, z.ZodType> = {
+  presenting: z.boolean(),
+  presenterId: id.nullable(),
+  presenterName: z.string().max(MAX_NAME_LENGTH).nullable(),
+  presenterClient: z
+    .int()
+    .min(0)
+    .max(2 ** 53)
+    .nullable(),
+  versionId: id.nullable(),
+  frame: z.int().min(-1e7).max(1e7).nullable(),
+  rate: z.number().min(-64).max(64),
+  zoom: z.strictObject({ scale: z.number().min(0.01).max(1000), x: finite, y: finite }),
+  drawing: z.enum(["everyone", "granted"]),
+  grants: z.record(id, z.literal(true)).refine((g) => Object.keys(g).length <= MAX_GRANTS, {
+    message: `at most ${MAX_GRANTS} people`,
+  }),
+};
+const ZDecision = z.strictObject({ versionId: id, at: z.int().min(0) });
+
+/**
+ * Why a write of `value` under `key` of the board document's map `map` is refused, or null.
+ * `who` is the writer as the server knows them: one can make only oneself the presenter.
+ */
+export function boardValueProblem(
+  map: string,
+  key: string,
+  value: unknown,
+  who: { id: string; name: string },
+): string | null {
+  if (!isShallowJson(value, 2)) return "a board value is nested too deep";
+  const schema = map === SESSION_KEY ? SESSION_FIELDS[key] : key === "last" ? ZDecision : undefined;
+  if (!schema) return `the board document has no field ${map}.${key.slice(0, 40)}`;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    return `the board field ${map}.${key} is not valid: ${parsed.error.issues[0]!.message}`;
+  if (key === "presenterId" && value !== null && value !== who.id)
+    return "only you can make yourself the presenter";
+  if (key === "presenterName" && value !== null && value !== who.name)
+    return "the presenter's name must be your own name";
+  return null;
 }

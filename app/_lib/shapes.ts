@@ -1,3 +1,4 @@
+import { COLOR_PATTERN } from "~/app/_lib/annotation-schema";
 import type { Annotation, Box, Shape } from "~/app/_lib/annotations";
 import { strokeOutline } from "~/app/_lib/stroke";
 
@@ -14,8 +15,7 @@ export type Primitive = {
 
 const num = (v: unknown, fallback = 0) => (typeof v === "number" && Number.isFinite(v) ? v : fallback);
 const widthOf = (w: unknown) => Math.min(0.1, Math.max(0.0005, num(w, 0.006)));
-const COLOR = /^#[0-9a-fA-F]{3,8}$|^hsl\(\d{1,3} \d{1,3}% \d{1,3}%\)$/;
-export const colorOf = (c: unknown) => (typeof c === "string" && COLOR.test(c) ? c : "#ff3b6b");
+export const colorOf = (c: unknown) => (typeof c === "string" && COLOR_PATTERN.test(c) ? c : "#ff3b6b");
 
 function line(a: { color: string; width: number }) {
   return {

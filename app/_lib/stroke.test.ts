@@ -9,6 +9,7 @@ import {
   simplify,
   smooth,
   strokeOutline,
+  thin,
 } from "~/app/_lib/stroke";
 
 const box = { left: 100, top: 50, width: 800, height: 450 };
@@ -49,6 +50,18 @@ describe("pressure-smoothed pen", () => {
     const out = simplify(dense, 0.002);
     expect(out.length).toBeLessThan(10);
     expect(out.at(-1)).toEqual(dense.at(-1));
+  });
+
+  it("a very long stroke is thinned to the server's cap, ends kept, evenly spread", () => {
+    const long: Sample[] = Array.from({ length: 25_001 }, (_, i) => ({ x: i / 25_000, y: 0.5, p: 0.5 }));
+    const out = thin(long, 10_000);
+    expect(out).toHaveLength(10_000);
+    expect(out[0]).toBe(long[0]);
+    expect(out.at(-1)).toBe(long.at(-1));
+    // 25,000 intervals over 9,999 gaps: every gap is 2 or 3 samples of the input.
+    const gaps = out.slice(1).map((s, i) => Math.round((s.x - out[i]!.x) * 25_000));
+    expect(new Set(gaps)).toEqual(new Set([2, 3]));
+    expect(thin(long.slice(0, 5), 10)).toHaveLength(5);
   });
 
   it("stores pressures only when they vary (a mouse line carries none)", () => {

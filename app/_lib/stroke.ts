@@ -1,3 +1,4 @@
+import { MAX_STROKE_POINTS } from "~/app/_lib/annotation-schema";
 import { round4 } from "~/app/_lib/annotations";
 
 /** A pointer sample in normalised frame coordinates with its pressure (0–1). */
@@ -59,7 +60,14 @@ export function toStroke(samples: Sample[]): { points: number[]; pressures?: num
 
 /** Sample list → smoothed, simplified stroke, ready to store. */
 export function finishStroke(samples: Sample[]): { points: number[]; pressures?: number[] } {
-  return toStroke(simplify(smooth(samples)));
+  return toStroke(thin(simplify(smooth(samples)), MAX_STROKE_POINTS));
+}
+
+/** At most `max` samples, evenly spread, first and last kept (the server's cap per stroke). */
+export function thin(samples: Sample[], max: number): Sample[] {
+  if (samples.length <= max) return samples;
+  const step = (samples.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => samples[Math.round(i * step)]!);
 }
 
 /** Radius at pressure p: a light touch draws at a quarter of the width, full pressure at full width. */

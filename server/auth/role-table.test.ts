@@ -20,6 +20,7 @@ import { docName } from "~/server/realtime/doc-name";
 import { decodeAccess, type LiveAccess, MESSAGE_ACCESS } from "~/server/realtime/protocol";
 import { CLOSE, createRealtime, type Realtime } from "~/server/realtime/server";
 import { appRouter } from "~/server/root";
+import { demoName } from "~/server/testing/annotation";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 import { connectYClient, until } from "~/server/testing/yclient";
 import { type Schema, sample } from "~/server/testing/zod-sample";
@@ -195,7 +196,7 @@ async function deletesOthersAnnotation(user: string): Promise<boolean> {
       y: 0.5,
       text: "someone else's note",
       authorId: t.seed.users[authorKey],
-      authorName: authorKey,
+      authorName: demoName(t.seed.users[authorKey]!, t.seed.users),
       createdAt: Date.now(),
     });
     await until(

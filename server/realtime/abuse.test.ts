@@ -29,6 +29,7 @@ import {
   message,
 } from "~/server/realtime/protocol";
 import { CLOSE, createRealtime, type Realtime } from "~/server/realtime/server";
+import { demoAuthor, demoName, testStroke } from "~/server/testing/annotation";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 
 vi.hoisted(() => {
@@ -99,7 +100,12 @@ class Peer {
   private readonly waiters: (() => void)[] = [];
   private readonly accessWaiters = new Set<() => void>();
 
-  constructor(url: string, headers: Record<string, string>) {
+  constructor(
+    url: string,
+    headers: Record<string, string>,
+    /** Who is connected, as the server knows them: the author of what this peer writes. */
+    readonly author: { id: string; name: string },
+  ) {
     this.ws = new WebSocket(url, { headers });
     this.closed = new Promise((resolve) =>
       this.ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -120,8 +126,9 @@ class Peer {
     open.add(this);
   }
 
+  /** A version document's annotations: the one part of it a client may write. */
   get map(): Y.Map<unknown> {
-    return this.doc.getMap("abuse");
+    return this.doc.getMap("annotations");
   }
 
   send(data: Uint8Array | string): void {
@@ -152,12 +159,14 @@ class Peer {
     return within(answered, "a sync round trip");
   }
 
-  until(check: (map: Y.Map<unknown>) => boolean, what: string): Promise<void> {
+  /** Resolves once `check` holds for the map named `part` (the annotations unless told). */
+  until(check: (map: Y.Map<unknown>) => boolean, what: string, part = "annotations"): Promise<void> {
+    const map = this.doc.getMap(part);
     return within(
       new Promise<void>((resolve) => {
-        if (check(this.map)) return resolve();
+        if (check(map)) return resolve();
         const onUpdate = () => {
-          if (!check(this.map)) return;
+          if (!check(map)) return;
           this.doc.off("update", onUpdate);
           resolve();
         };
@@ -194,10 +203,11 @@ class Peer {
 type Changes = { added: number[]; updated: number[]; removed: number[] };
 
 async function connect(key: string, doc: string): Promise<Peer> {
-  const peer = new Peer(`${origin.replace("http", "ws")}/yjs/${doc}`, {
-    origin,
-    cookie: await cookieFor(key),
-  });
+  const peer = new Peer(
+    `${origin.replace("http", "ws")}/yjs/${doc}`,
+    { origin, cookie: await cookieFor(key) },
+    demoAuthor(key, t.seed.users),
+  );
   await within(
     new Promise<void>((resolve, reject) => {
       peer.ws.once("open", () => resolve());
@@ -212,7 +222,7 @@ async function connect(key: string, doc: string): Promise<Peer> {
 
 /** A write by `from` that `watcher` must see: proof the document still syncs. */
 async function stillSyncs(from: Peer, watcher: Peer, key: string): Promise<void> {
-  from.map.set(key, Date.now());
+  from.map.set(key, testStroke(key, from.author, { createdAt: Date.now() }));
   await watcher.until((m) => m.has(key), `${key} to sync`);
 }
 
@@ -220,7 +230,7 @@ async function persisted(doc: string): Promise<Y.Map<unknown>> {
   const { update } = await postgresDocStore(t.db.db).load(moonfall.id, doc);
   const ydoc = new Y.Doc();
   if (update) Y.applyUpdate(ydoc, update);
-  return ydoc.getMap("abuse");
+  return ydoc.getMap("annotations");
 }
 
 const versionDoc = (i: number) => docName("version", moonfall.id, moonfall.versionIds[i]!);
@@ -239,7 +249,7 @@ describe("locking while connected", () => {
         ari.accessBecomes({ readOnly: true, showState: "locked" }, "ari to be told the show is locked"),
       ]);
       // Even the director's writes are dropped now: nobody sees them, nothing is stored.
-      dana.map.set("while-locked", "dropped");
+      dana.map.set("while-locked", testStroke("while-locked", dana.author));
       await dana.roundTrip();
       await ari.roundTrip();
       expect(ari.map.has("while-locked")).toBe(false);
@@ -312,11 +322,24 @@ describe("membership changes mid-session", () => {
         role: "reviewer",
       });
       await sam.accessBecomes({ readOnly: true, showState: "active" }, "sam to lose presenting");
-      sam.map.set("presenter-move", "dropped");
+      // A presenter's move (the board's session: the one part of it a presenter drives) is dropped.
+      sam.doc.getMap("session").set("frame", 1002);
       await sam.roundTrip();
       await dana.roundTrip();
-      expect(dana.map.has("presenter-move")).toBe(false);
-      await stillSyncs(dana, sam, "director-still-presents");
+      expect(dana.doc.getMap("session").has("frame")).toBe(false);
+      // The director still presents: her taking over reaches sam (other fields than the one his
+      // copy changed, which would race with his dropped move).
+      dana.doc.transact(() => {
+        const session = dana.doc.getMap("session");
+        session.set("presenting", true);
+        session.set("presenterId", dana.author.id);
+        session.set("presenterName", dana.author.name);
+      });
+      await sam.until(
+        (m) => m.get("presenterId") === dana.author.id,
+        "the director's presenting to reach sam",
+        "session",
+      );
     } finally {
       await priya.member.setRole({
         showId: moonfall.id,
@@ -346,7 +369,8 @@ describe("presence tampering", () => {
         "ari's presence",
       );
       // Sam sends "ari left" (a null state for ari's client id) and a state for a made-up id
-      // claiming to be dana; then a marker of his own.
+      // claiming to be dana; then a marker of his own. A connection speaks for one client id
+      // only, the first it claims: the made-up one, so his marker goes under it.
       const forged = encodeAwareness([
         { clientId: ari.doc.clientID, clock: 9999, state: null },
         {
@@ -360,10 +384,11 @@ describe("presence tampering", () => {
       ]);
       sam.send(message(MESSAGE_AWARENESS, (e) => encoding.writeVarUint8Array(e, forged)));
       await sam.roundTrip();
-      sam.awareness.setLocalState({ marker: true });
+      const marker = encodeAwareness([{ clientId: 424242, clock: 2, state: { marker: true } }]);
+      sam.send(message(MESSAGE_AWARENESS, (e) => encoding.writeVarUint8Array(e, marker)));
       await within(
         new Promise<void>((resolve) => {
-          const look = () => watcher.awareness.getStates().get(sam.doc.clientID)?.marker && resolve();
+          const look = () => watcher.awareness.getStates().get(424242)?.marker && resolve();
           watcher.awareness.on("change", look);
           look();
         }),
@@ -394,8 +419,10 @@ describe("frames the server will not take", () => {
         code: CLOSE.messageTooBig,
         reason: `Message too large: the limit is ${MAX_BYTES} bytes`,
       });
-      // A legitimate large write below the cap still goes through.
-      dana.map.set("big-but-fine", "x".repeat(MAX_BYTES / 2));
+      // A legitimate large write below the cap still goes through: a stroke of about half of it
+      // (points that are not float32s take 9 bytes each).
+      const points = Array.from({ length: 2 * Math.floor(MAX_BYTES / 2 / 18) }, (_, i) => (i % 997) / 997);
+      dana.map.set("big-but-fine", testStroke("big-but-fine", dana.author, { points }));
       await sam.until((m) => m.has("big-but-fine"), "a large write under the cap");
       await stillSyncs(sam, dana, "after-oversized");
     } finally {
@@ -461,7 +488,7 @@ describe("annotations stay their authors'", () => {
     y: 0.5,
     text,
     authorId: t.seed.users[author],
-    authorName: author,
+    authorName: demoName(t.seed.users[author]!, t.seed.users),
     createdAt: 1,
   });
   const annotations = (p: Peer) => p.doc.getMap<Record<string, unknown>>("annotations");

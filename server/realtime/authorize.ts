@@ -1,7 +1,19 @@
 import type { IncomingMessage } from "node:http";
 import { and, eq, isNull, sql } from "drizzle-orm";
+import type { FrameRange } from "~/app/_lib/annotation-schema";
 import { type Database, inScope } from "~/db/client";
-import { boards, memberships, type Show, type ShowRole, shows, users, versions } from "~/db/schema";
+import {
+  boardItems,
+  boards,
+  frames,
+  memberships,
+  type Show,
+  type ShowRole,
+  shots,
+  shows,
+  users,
+  versions,
+} from "~/db/schema";
 import { can } from "~/server/auth/permissions";
 import { readSession, readSessionClaims, type SessionUser, sessionOf } from "~/server/auth/session";
 import { type DocRef, parseDocName } from "~/server/realtime/doc-name";
@@ -17,6 +29,10 @@ export type UpgradeVerdict =
       role: ShowRole;
       readOnly: boolean;
       showState: Show["state"];
+      /** A version's frames: the shot's range and the version's own frames (annotations must fall in it). */
+      frames: FrameRange | null;
+      /** The boards whose playlist holds the version (their presenter may restrict drawing). */
+      boardIds: string[];
     }
   | { ok: false; status: 400 | 401 | 403 | 404; message: string };
 
@@ -65,6 +81,7 @@ export async function authorizeUpgrade(
         role: memberships.role,
         state: shows.state,
         docExists: sql<boolean>`exists (select 1 from ${table} where ${and(eq(table.showId, ref.showId), eq(table.id, ref.id))})`,
+        ...(ref.kind === "version" ? versionFacts(ref) : {}),
       })
       .from(users)
       .leftJoin(
@@ -86,5 +103,21 @@ export async function authorizeUpgrade(
     role: row.role,
     readOnly: isReadOnly(ref, { state: row.state }, row.role),
     showState: row.state,
+    frames: "frames" in row && row.frames ? (row.frames as FrameRange) : null,
+    boardIds: "boardIds" in row && Array.isArray(row.boardIds) ? (row.boardIds as string[]) : [],
+  };
+}
+
+/** A version document's frame range and boards, as columns of the upgrade's one query. */
+function versionFacts(ref: DocRef) {
+  const version = and(eq(versions.showId, ref.showId), eq(versions.id, ref.id));
+  return {
+    frames: sql<FrameRange | null>`(select json_build_object(
+        'first', least(${shots.frameStart}, (select min(${frames.frameNumber}) from ${frames} where ${frames.versionId} = ${versions.id})),
+        'last', greatest(${shots.frameEnd}, (select max(${frames.frameNumber}) from ${frames} where ${frames.versionId} = ${versions.id})))
+      from ${versions} join ${shots} on ${shots.id} = ${versions.shotId} where ${version})`,
+    boardIds: sql<
+      string[] | null
+    >`(select array_agg(${boardItems.boardId}::text) from ${boardItems} where ${and(eq(boardItems.showId, ref.showId), eq(boardItems.versionId, ref.id))})`,
   };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { MAX_STROKE_POINTS } from "~/app/_lib/annotation-schema";
 import { docName } from "~/server/realtime/doc-name";
 import {
   decodeRecords,
@@ -13,6 +14,7 @@ import {
   recoverJournals,
 } from "~/server/realtime/journal";
 import { postgresDocStore } from "~/server/realtime/persistence";
+import { demoName, testStroke } from "~/server/testing/annotation";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 
 let t: Seeded;
@@ -26,11 +28,17 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function stroke(key: string, authorId = "u", size = 8): Uint8Array {
+/** A batch of valid strokes by Dana, one under each key, of `numbers` point coordinates each. */
+function strokes(keys: string[], numbers = 8): Uint8Array {
+  const dana = { id: t.seed.users.dana!, name: demoName(t.seed.users.dana!, t.seed.users) };
   const doc = new Y.Doc();
-  doc.getMap("annotations").set(key, { kind: "stroke", authorId, points: Array(size).fill(0.5) });
+  doc.transact(() => {
+    for (const key of keys)
+      doc.getMap("annotations").set(key, testStroke(key, dana, { points: Array(numbers).fill(0.5) }));
+  });
   return Y.encodeStateAsUpdate(doc);
 }
+const stroke = (key: string) => strokes([key]);
 
 /** A process id that is certainly not running any more. */
 function deadPid(): number {
@@ -87,7 +95,11 @@ describe("a node's journal", () => {
     expect(journal.pending()).toBe(0);
 
     // Big segments are replaced; the old one goes once every batch in it is stored.
-    const big = stroke("big", "u", 100_000); // ~500 KB: three of them pass the 1 MiB segment size
+    // ~500 KB (five strokes at the point cap): three of them pass the 1 MiB segment size.
+    const big = strokes(
+      Array.from({ length: 5 }, (_, i) => `big-${i}`),
+      MAX_STROKE_POINTS * 2,
+    );
     const entries = Array.from({ length: 3 }, () => journal.write(show, "version/a/b", big));
     journal.stored(entries[0]!);
     journal.stored(entries[1]!);

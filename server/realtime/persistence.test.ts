@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { docName } from "~/server/realtime/doc-name";
 import { appendSql, postgresDocStore } from "~/server/realtime/persistence";
+import { demoName, testStroke } from "~/server/testing/annotation";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 
 let t: Seeded;
@@ -10,9 +11,11 @@ beforeAll(async () => {
 });
 afterAll(() => t?.dispose());
 
+/** An update adding a valid stroke by Dana under `key`, numbered by its createdAt. */
 function updateWith(key: string, value: number): Uint8Array {
+  const dana = { id: t.seed.users.dana!, name: demoName(t.seed.users.dana!, t.seed.users) };
   const doc = new Y.Doc();
-  doc.getMap("annotations").set(key, value);
+  doc.getMap("annotations").set(key, testStroke(key, dana, { createdAt: value }));
   return Y.encodeStateAsUpdate(doc);
 }
 

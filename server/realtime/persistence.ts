@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import { type Database, inScope } from "~/db/client";
 import { APP_ROLE, yjsUpdates } from "~/db/schema";
+import { repairTooDeep } from "~/server/realtime/guard/deep-repair";
 
 export type DocStore = {
   load(showId: string, docName: string): Promise<{ update: Uint8Array | null; rows: number }>;
@@ -11,6 +12,11 @@ export type DocStore = {
    * holds it, known to contain every stored row (see Room): no rebuild from the rows.
    */
   compact(showId: string, docName: string, whole?: () => Uint8Array): Promise<number>;
+  /**
+   * For a document too deep to decode on this stack (stored before the server checked
+   * annotations): replaces its rows by one without the values nested too deep, and returns it.
+   */
+  repairTooDeep(showId: string, docName: string): Promise<Uint8Array>;
 };
 
 /**
@@ -76,7 +82,8 @@ export function postgresDocStore(db: Database, exec?: (text: string) => Promise<
           .from(yjsUpdates)
           .where(and(eq(yjsUpdates.showId, showId), eq(yjsUpdates.docName, docName)))
           .orderBy(asc(yjsUpdates.id));
-        if (rows.length < 2) return rows.length;
+        // A given document replaces even a single row (a repaired one must replace what it repairs).
+        if (rows.length === 0 || (rows.length < 2 && !whole)) return rows.length;
         let merged: Uint8Array;
         if (whole) merged = whole();
         else {
@@ -100,6 +107,18 @@ export function postgresDocStore(db: Database, exec?: (text: string) => Promise<
           );
         await tx.insert(yjsUpdates).values({ showId, docName, update: merged });
         return 1;
+      });
+    },
+
+    async repairTooDeep(showId, docName) {
+      return inScope(db, scope(showId), async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`yjs:${docName}`}, 0))`);
+        const where = and(eq(yjsUpdates.showId, showId), eq(yjsUpdates.docName, docName));
+        const rows = await tx.select({ update: yjsUpdates.update }).from(yjsUpdates).where(where);
+        const { update } = await repairTooDeep(rows.map((r) => r.update));
+        await tx.delete(yjsUpdates).where(where);
+        await tx.insert(yjsUpdates).values({ showId, docName, update });
+        return update;
       });
     },
   };

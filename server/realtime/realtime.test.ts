@@ -26,6 +26,7 @@ import {
   message,
 } from "~/server/realtime/protocol";
 import { CLOSE, createRealtime, type Realtime } from "~/server/realtime/server";
+import { demoAuthor, testComment, testStroke } from "~/server/testing/annotation";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 
 vi.hoisted(() => {
@@ -110,6 +111,13 @@ function urlOf(doc: string): string {
 const versionDoc = (show: { id: string; versionIds: string[] }, i: number) =>
   docName("version", show.id, show.versionIds[i]!);
 
+/** A demo user as an annotation's author: their id and the name the server records. */
+const author = (key: string) => demoAuthor(key, t.seed.users);
+/** A comment by `key` saying `text`, stored under `id`: a write the server takes into a version document. */
+const note = (key: string, id: string, text: string) => testComment(id, author(key), text);
+/** The text of the annotation stored under `id`, if any. */
+const textOf = (map: Y.Map<unknown>, id: string) => (map.get(id) as { text?: unknown } | undefined)?.text;
+
 type Refusal = { status: number; body: string };
 
 /** Attempts an upgrade that must be refused; resolves with the HTTP status and body. */
@@ -175,8 +183,9 @@ class RawClient {
     opened.add(this);
   }
 
+  /** The version document's annotations: the one part of it a client may write. */
   get map(): Y.Map<unknown> {
-    return this.doc.getMap("test");
+    return this.doc.getMap("annotations");
   }
 
   send(bytes: Uint8Array | string): void {
@@ -292,7 +301,7 @@ async function persisted(showId: string, doc: string): Promise<Y.Map<unknown>> {
   const { update } = await postgresDocStore(t.db.db).load(showId, doc);
   const ydoc = new Y.Doc();
   if (update) Y.applyUpdate(ydoc, update);
-  return ydoc.getMap("test");
+  return ydoc.getMap("annotations");
 }
 
 async function setShowState(showId: string, state: "active" | "locked") {
@@ -420,11 +429,12 @@ describe("live documents", () => {
     const doc = versionDoc(moonfall, 0);
     const dana = await connect("dana", doc);
     const ari = await connect("ari", doc);
-    dana.map.set("from-dana", { x: 0.25, y: 0.5 });
+    const fromDana = testStroke("from-dana", author("dana"), { points: [0.25, 0.5] });
+    dana.map.set("from-dana", fromDana);
     await ari.until((m) => m.has("from-dana"), "ari to see dana's entry");
-    expect(ari.map.get("from-dana")).toEqual({ x: 0.25, y: 0.5 });
-    ari.map.set("from-ari", "circle");
-    await dana.until((m) => m.get("from-ari") === "circle", "dana to see ari's entry");
+    expect(ari.map.get("from-dana")).toEqual(fromDana);
+    ari.map.set("from-ari", note("ari", "from-ari", "circle"));
+    await dana.until((m) => textOf(m, "from-ari") === "circle", "dana to see ari's entry");
     dana.close();
     ari.close();
   });
@@ -435,15 +445,13 @@ describe("live documents", () => {
     const b = await providerFor("sam", doc);
     try {
       const seen = new Promise<unknown>((resolve) =>
-        b.ydoc.getMap("test").observe((event) => {
-          if (event.keysChanged.has("pin")) resolve(b.ydoc.getMap("test").get("pin"));
+        b.ydoc.getMap("annotations").observe((event) => {
+          if (event.keysChanged.has("pin")) resolve(b.ydoc.getMap("annotations").get("pin"));
         }),
       );
-      a.ydoc.getMap("test").set("pin", { frame: 1001, text: "softer rim light" });
-      expect(await within(seen, "sam's provider to see dana's pin")).toEqual({
-        frame: 1001,
-        text: "softer rim light",
-      });
+      const pin = note("dana", "pin", "softer rim light");
+      a.ydoc.getMap("annotations").set("pin", pin);
+      expect(await within(seen, "sam's provider to see dana's pin")).toEqual(pin);
     } finally {
       a.provider.destroy();
       b.provider.destroy();
@@ -454,13 +462,13 @@ describe("live documents", () => {
     const doc = versionDoc(moonfall, 2);
     const writer = await connect("dana", doc);
     const watcher = await connect("sam", doc);
-    writer.map.set("survives", "restart");
-    await watcher.until((m) => m.get("survives") === "restart", "the watcher to see the write");
+    writer.map.set("survives", note("dana", "survives", "restart"));
+    await watcher.until((m) => textOf(m, "survives") === "restart", "the watcher to see the write");
 
     const closing = Promise.all([writer.closed, watcher.closed]);
     await realtime.close();
     // Shutting down stores everything accepted before it returns (nothing is left to the journal).
-    expect((await persisted(moonfall.id, doc)).get("survives")).toBe("restart");
+    expect(textOf(await persisted(moonfall.id, doc), "survives")).toBe("restart");
     expect(readdirSync(journalDir)).toEqual([]);
     expect((await within(closing, "connections to close on shutdown")).map((c) => c.code)).toEqual([
       CLOSE.shuttingDown,
@@ -471,24 +479,27 @@ describe("live documents", () => {
     realtime = startRealtime();
 
     const fresh = await connect("ari", doc);
-    await fresh.until((m) => m.get("survives") === "restart", "a new client after restart to load the data");
+    await fresh.until(
+      (m) => textOf(m, "survives") === "restart",
+      "a new client after restart to load the data",
+    );
     fresh.close();
   });
 
   it("clients that have nothing yet get the whole document as it is after every change", async () => {
     const doc = versionDoc(moonfall, 1);
     const writer = await connect("dana", doc);
-    writer.map.set("whole-1", "first");
+    writer.map.set("whole-1", note("dana", "whole-1", "first"));
     await writer.roundTrip();
     const one = await connect("sam", doc);
-    expect(one.map.get("whole-1")).toBe("first");
+    expect(textOf(one.map, "whole-1")).toBe("first");
     // The document encoded for sam must not be handed out again once it changed.
-    writer.map.set("whole-2", "second");
+    writer.map.set("whole-2", note("dana", "whole-2", "second"));
     writer.map.delete("whole-1");
     await writer.roundTrip();
     const two = await connect("ari", doc);
     expect(two.map.has("whole-1")).toBe(false);
-    expect(two.map.get("whole-2")).toBe("second");
+    expect(textOf(two.map, "whole-2")).toBe("second");
     for (const c of [writer, one, two]) c.close();
   });
 
@@ -496,7 +507,7 @@ describe("live documents", () => {
     const doc = versionDoc(moonfall, 2);
     const writer = await connect("dana", doc);
     writer.map.doc!.transact(() => {
-      for (let i = 0; i < 200; i++) writer.map.set(`big-${i}`, "x".repeat(100));
+      for (let i = 0; i < 200; i++) writer.map.set(`big-${i}`, note("dana", `big-${i}`, "x".repeat(100)));
     });
     await writer.roundTrip();
     const one = await connect("sam", doc);
@@ -504,26 +515,26 @@ describe("live documents", () => {
     const room = realtime.rooms.get(doc)!;
     const encoded = (room as unknown as { fullState: Uint8Array }).fullState;
     writer.map.doc!.transact(() => {
-      writer.map.set("after-1", "small change");
+      writer.map.set("after-1", note("dana", "after-1", "small change"));
       writer.map.delete("big-0");
     });
     await writer.roundTrip();
     // Complete when the provider says synced: the changes arrive first, and sync step 2 completes them.
     let atSync: unknown;
     const viaProvider = await providerFor("priya", doc, (ydoc) => {
-      atSync = ydoc.getMap("test").toJSON();
+      atSync = ydoc.getMap("annotations").toJSON();
     });
     expect(atSync).toEqual(writer.map.toJSON());
     viaProvider.provider.destroy();
     const two = await connect("ari", doc);
     // The same encoding was handed out, with the changes since: ari has all of it.
     expect((room as unknown as { fullState: Uint8Array }).fullState).toBe(encoded);
-    expect(two.map.get("after-1")).toBe("small change");
+    expect(textOf(two.map, "after-1")).toBe("small change");
     expect(two.map.has("big-0")).toBe(false);
     expect(two.map.toJSON()).toEqual(writer.map.toJSON());
     // Once the changes since are a quarter of its size, it is encoded afresh.
     writer.map.doc!.transact(() => {
-      for (let i = 0; i < 80; i++) writer.map.set(`later-${i}`, "y".repeat(100));
+      for (let i = 0; i < 80; i++) writer.map.set(`later-${i}`, note("dana", `later-${i}`, "y".repeat(100)));
     });
     await writer.roundTrip();
     const three = await connect("rex", doc);
@@ -535,15 +546,17 @@ describe("live documents", () => {
   it("a busy document is compacted from the room's copy: fewer rows, the same document", async () => {
     const doc = versionDoc(moonfall, 4);
     // One message per update, each answered before the next: one row each, past the threshold
-    // (three writers, so none passes the per-connection message rate).
+    // (three writers, so none passes the per-connection message rate). 30 annotations, each
+    // rewritten by its own author (only the director may edit others').
+    const keys = ["dana", "sam", "ari"];
     const writers = [await connect("dana", doc), await connect("sam", doc), await connect("ari", doc)];
     const writer = writers[0]!;
     for (let i = 0; i < 240; i++) {
       const w = writers[i % 3]!;
-      w.map.set(`busy-${i % 40}`, i);
+      w.map.set(`busy-${i % 30}`, note(keys[i % 3]!, `busy-${i % 30}`, `${i}`));
       await w.roundTrip();
     }
-    await writer.until((m) => m.get("busy-39") === 239, "the last write to reach dana");
+    await writer.until((m) => textOf(m, "busy-29") === "239", "the last write to reach dana");
     await realtime.rooms.get(doc)!.flush();
     const rows = await t.db.db
       .select({ id: yjsUpdates.id })
@@ -559,18 +572,18 @@ describe("live documents", () => {
     const dana = await connect("dana", doc);
     const rex = await connect("rex", doc);
     try {
-      rex.map.set("before-lock", "reviewers may annotate");
+      rex.map.set("before-lock", note("rex", "before-lock", "reviewers may annotate"));
       await dana.until((m) => m.has("before-lock"), "dana to see rex's note before the lock");
 
       await setShowState(moonfall.id, "locked");
       await realtime.sweep();
-      rex.map.set("after-lock", "dropped");
+      rex.map.set("after-lock", note("rex", "after-lock", "dropped"));
       await rex.roundTrip();
 
       // A reviewer connecting to the locked show is read-only from the start.
       const late = await connect("rex", doc);
-      expect(late.map.get("before-lock")).toBe("reviewers may annotate");
-      late.map.set("late-write", "dropped too");
+      expect(textOf(late.map, "before-lock")).toBe("reviewers may annotate");
+      late.map.set("late-write", note("rex", "late-write", "dropped too"));
       await late.roundTrip();
       late.close();
       // Each round trip is answered after the server handled what that client sent before it,
@@ -583,14 +596,14 @@ describe("live documents", () => {
       await setShowState(moonfall.id, "active");
       await realtime.sweep();
       const again = await connect("rex", doc);
-      again.map.set("after-unlock", "accepted");
+      again.map.set("after-unlock", note("rex", "after-unlock", "accepted"));
       await dana.until((m) => m.has("after-unlock"), "dana to see rex's write after unlocking");
       again.close();
       expect(dana.map.has("after-lock")).toBe(false);
       expect(dana.map.has("late-write")).toBe(false);
       const stored = await persisted(moonfall.id, doc);
-      expect(stored.get("before-lock")).toBe("reviewers may annotate");
-      expect(stored.get("after-unlock")).toBe("accepted");
+      expect(textOf(stored, "before-lock")).toBe("reviewers may annotate");
+      expect(textOf(stored, "after-unlock")).toBe("accepted");
       expect(stored.has("after-lock")).toBe(false);
       expect(stored.has("late-write")).toBe(false);
     } finally {

@@ -5,10 +5,14 @@ import type WebSocket from "ws";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
+import type { FrameRange } from "~/app/_lib/annotation-schema";
 import { ANNOTATIONS_KEY } from "~/app/_lib/annotations";
-import { annotationViolation } from "~/server/realtime/annotation-guard";
 import type { Bus, BusKind } from "~/server/realtime/bus";
 import type { DocRef } from "~/server/realtime/doc-name";
+import { changesSomething } from "~/server/realtime/guard/changes";
+import { isTooDeep } from "~/server/realtime/guard/deep-repair";
+import { repairLoaded } from "~/server/realtime/guard/repair";
+import { updateProblem } from "~/server/realtime/guard/update-guard";
 import type { Journal, JournalEntry } from "~/server/realtime/journal";
 import { DebouncedRun } from "~/server/realtime/notes-sync";
 import type { DocStore } from "~/server/realtime/persistence";
@@ -57,6 +61,18 @@ export type RoomNotes = { sink: NotesSink; delayMs: number };
 export class ProtocolError extends Error {}
 /** A well-formed write the connection's role does not allow. */
 export class RefusedWrite extends Error {}
+/** A write that would take the document past its size cap. */
+export class DocumentFull extends Error {}
+
+/** What the server holds a room's writes to, beyond the role table (set by server.ts). */
+export type RoomPolicy = {
+  /** A version's frame range (annotations must fall in it). */
+  frames: FrameRange | null;
+  /** Cap on the document's encoded size, in bytes. */
+  maxBytes: number;
+  /** Why `userId` may not draw now (the presenter's grants), or null. */
+  drawing: ((userId: string) => string | null) | null;
+};
 
 const COMPACT_EVERY = 200;
 /** How long journaled batches gather before one append (they are relayed already). */
@@ -107,6 +123,9 @@ export class Room {
   private newcomerFrames: Buffer[] | null = null;
   private compacting: Promise<void> | null = null;
   private loaded: Promise<void>;
+  policy: RoomPolicy = { frames: null, maxBytes: Number.POSITIVE_INFINITY, drawing: null };
+  /** The document's encoded size, over-estimated by what was accepted since it was last measured. */
+  private sizeEstimate = 0;
   /** Version rooms: the notes are brought up to date shortly after changes are persisted. */
   private readonly notes: DebouncedRun | null;
   /** Annotation ids changed since the notes were last synced; null: compare everything. */
@@ -173,14 +192,38 @@ export class Room {
   private async load(): Promise<void> {
     // Subscribe first, so nothing another node persists between our read and the subscription is missed.
     if (this.bus) await this.bus.subscribe(this.ref.name, (kind, payload) => this.onBus(kind, payload));
-    const { update, rows } = await this.store.load(this.ref.showId, this.ref.name);
-    this.rowsSinceCompaction = rows;
-    this.compactedBytes = update?.byteLength ?? 0;
-    if (update) Y.applyUpdate(this.doc, update, this);
-    // What was loaded is the whole document: the first clients with nothing get it as it is.
-    this.setFullState(update);
+    const { update } = await this.loadStored();
+    if (update && repairLoaded(this.doc)) {
+      // Stored before the guard refused such writes: the repaired document replaces the rows.
+      const repaired = this.encodeFullState();
+      await this.store.compact(this.ref.showId, this.ref.name, () => repaired);
+      this.rowsSinceCompaction = 1;
+      this.compactedBytes = repaired.byteLength;
+      this.sizeEstimate = repaired.byteLength;
+    } else {
+      // What was loaded is the whole document: the first clients with nothing get it as it is.
+      this.setFullState(update);
+    }
     // Catches up on changes persisted before a crash, or by a node that stopped before it synced.
     if (update) this.notes?.schedule();
+  }
+
+  /** The stored document, applied; one stored too deep to decode here is repaired first. */
+  private async loadStored(): Promise<{ update: Uint8Array | null; rows: number }> {
+    let loaded: { update: Uint8Array | null; rows: number };
+    try {
+      loaded = await this.store.load(this.ref.showId, this.ref.name);
+      if (loaded.update) Y.applyUpdate(this.doc, loaded.update, this);
+    } catch (error) {
+      if (!isTooDeep(error)) throw error;
+      const update = await this.store.repairTooDeep(this.ref.showId, this.ref.name);
+      Y.applyUpdate(this.doc, update, this);
+      loaded = { update, rows: 1 };
+    }
+    this.rowsSinceCompaction = loaded.rows;
+    this.compactedBytes = loaded.update?.byteLength ?? 0;
+    this.sizeEstimate = this.compactedBytes;
+    return loaded;
   }
 
   ready(): Promise<void> {
@@ -276,27 +319,47 @@ export class Room {
     } catch {
       throw new ProtocolError("malformed document update");
     }
+    // A reconnecting client's sync step 2 repeats what the server holds: nothing to check or store.
+    if (!changesSomething(this.doc, decoded)) return;
     if (conn.readOnly) {
-      if (decoded.structs.length > 0 || decoded.ds.clients.size > 0) conn.droppedWrites = true;
+      conn.droppedWrites = true;
       return;
     }
-    if (this.ref.kind === "version") {
-      const refused = annotationViolation(this.doc, decoded, {
-        id: conn.identity.id,
-        mayEditOthers: conn.mayEditOthers === true,
-      });
-      if (refused) throw new RefusedWrite(`Not allowed: ${refused}`);
-    }
+    this.check(conn, decoded, payload.byteLength);
     try {
       Y.applyUpdate(this.doc, payload, conn);
     } catch {
       throw new ProtocolError("document update could not be applied");
     }
+    this.sizeEstimate += payload.byteLength;
+  }
+
+  /** Throws RefusedWrite or DocumentFull for an update the server does not take. */
+  private check(conn: Conn, decoded: ReturnType<typeof Y.decodeUpdate>, bytes: number): void {
+    const { identity } = conn;
+    const refused = updateProblem(this.doc, decoded, {
+      kind: this.ref.kind,
+      writer: { id: identity.id, name: identity.name, mayEditOthers: conn.mayEditOthers === true },
+      frames: this.policy.frames,
+    });
+    if (refused) throw new RefusedWrite(`Not allowed: ${refused}`);
+    const drawing = this.policy.drawing?.(identity.id);
+    if (drawing) throw new RefusedWrite(`Not allowed: ${drawing}`);
+    if (this.sizeEstimate + bytes > this.policy.maxBytes) {
+      this.sizeEstimate = (
+        this.fullState && this.sinceFull.length === 0 ? this.fullState : this.encodeFullState()
+      ).byteLength;
+      if (this.sizeEstimate + bytes > this.policy.maxBytes)
+        throw new DocumentFull(
+          `Document full: the limit is ${this.policy.maxBytes} bytes (LIVE_DOC_MAX_BYTES); delete old annotations`,
+        );
+    }
   }
 
   /**
    * Presence is stamped with the server's idea of who is connected: the `user` field is
-   * overwritten, and a client id first claimed by one connection cannot be used by another.
+   * overwritten, a client id first claimed by one connection cannot be used by another, and a
+   * connection speaks for one client id only.
    */
   private receiveAwareness(conn: Conn, decoder: decoding.Decoder): void {
     let entries: AwarenessEntry[];
@@ -308,6 +371,8 @@ export class Room {
     const accepted: AwarenessEntry[] = [];
     for (const entry of entries) {
       if (!conn.clientIds.has(entry.clientId)) {
+        // One connection, one presence entry: further ids are not relayed.
+        if (conn.clientIds.size > 0) continue;
         if (
           this.ownerOf(entry.clientId) ||
           this.remoteClientIds.has(entry.clientId) ||

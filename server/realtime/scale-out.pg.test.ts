@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { users, yjsUpdates } from "~/db/schema";
 import { docName } from "~/server/realtime/doc-name";
+import { demoName, testStroke } from "~/server/testing/annotation";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 import { connectYClient, until, type YClient } from "~/server/testing/yclient";
 
@@ -73,6 +74,12 @@ async function client(node: Node, user: string, doc: string): Promise<YClient> {
   return c;
 }
 
+/** Demo user `key` as the server knows them: annotations must be in the writer's own name. */
+function author(key: string): { id: string; name: string } {
+  const id = t.seed.users[key]!;
+  return { id, name: demoName(id, t.seed.users) };
+}
+
 let doc: string;
 beforeAll(async () => {
   process.env.AUTH_SECRET = SECRET;
@@ -97,9 +104,9 @@ describe("two live nodes sharing PostgreSQL and Redis", () => {
     const danaMap = dana.doc.getMap("annotations");
     const samMap = sam.doc.getMap("annotations");
 
-    samMap.set("from-node-2", { kind: "stroke", authorId: t.seed.users.sam, frame: 1001 });
+    samMap.set("from-node-2", testStroke("from-node-2", author("sam")));
     await until(dana.doc, () => danaMap.has("from-node-2"), 10_000, "node 2's stroke on node 1");
-    danaMap.set("from-node-1", { kind: "stroke", authorId: t.seed.users.dana, frame: 1001 });
+    danaMap.set("from-node-1", testStroke("from-node-1", author("dana")));
     await until(sam.doc, () => samMap.has("from-node-1"), 10_000, "node 1's stroke on node 2");
 
     const seen = new Promise<string>((resolve) => {
@@ -124,8 +131,7 @@ describe("two live nodes sharing PostgreSQL and Redis", () => {
     const dana = await client(n1, "dana", doc);
     const sam = await client(n2, "sam", doc);
     const samMap = sam.doc.getMap("annotations");
-    for (let i = 0; i < 50; i++)
-      samMap.set(`burst-${i}`, { kind: "stroke", authorId: t.seed.users.sam, frame: 1002, i });
+    for (let i = 0; i < 50; i++) samMap.set(`burst-${i}`, testStroke(`burst-${i}`, author("sam")));
     const danaMap = dana.doc.getMap("annotations");
     await until(dana.doc, () => danaMap.has("burst-49"), 10_000, "the burst on node 1");
 
@@ -146,13 +152,17 @@ describe("two live nodes sharing PostgreSQL and Redis", () => {
     const [n1, n2] = nodes as [Node, Node];
     const a = await client(n1, "dana", doc);
     const b = await client(n2, "sam", doc);
-    // Plain counters, not annotations (those must be objects in their author's name).
-    const am = a.doc.getMap("compaction");
-    const bm = b.doc.getMap("compaction");
+    // Annotations in each writer's name, numbered by key and createdAt.
+    const dana = author("dana");
+    const sam = author("sam");
+    const written = (side: "a" | "b", i: number) =>
+      testStroke(`${side}-${i}`, side === "a" ? dana : sam, { createdAt: 1_700_000_000_000 + i });
+    const am = a.doc.getMap("annotations");
+    const bm = b.doc.getMap("annotations");
     // More rows than the compaction threshold, written one update per message from both sides.
     for (let i = 0; i < 260; i++) {
-      am.set(`a-${i}`, i);
-      bm.set(`b-${i}`, i);
+      am.set(`a-${i}`, written("a", i));
+      bm.set(`b-${i}`, written("b", i));
       if (i % 20 === 19) await until(a.doc, () => am.has(`b-${i}`), 10_000, `b-${i} on node 1`);
     }
     await until(a.doc, () => am.has("b-259"), 10_000, "all of node 2's writes on node 1");
@@ -168,10 +178,10 @@ describe("two live nodes sharing PostgreSQL and Redis", () => {
     expect(rows.length).toBeLessThan(300); // compacted
     const stored = new Y.Doc();
     for (const r of rows) Y.applyUpdate(stored, r.update);
-    const map = stored.getMap("compaction");
+    const map = stored.getMap("annotations");
     for (let i = 0; i < 260; i++) {
-      expect(map.get(`a-${i}`)).toBe(i);
-      expect(map.get(`b-${i}`)).toBe(i);
+      expect(map.get(`a-${i}`)).toEqual(written("a", i));
+      expect(map.get(`b-${i}`)).toEqual(written("b", i));
     }
   });
 });

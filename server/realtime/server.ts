@@ -7,11 +7,20 @@ import { memberships, shows, users } from "~/db/schema";
 import { can } from "~/server/auth/permissions";
 import { authorizeUpgrade, isReadOnly } from "~/server/realtime/authorize";
 import type { Bus } from "~/server/realtime/bus";
+import { docName, parseDocName } from "~/server/realtime/doc-name";
+import {
+  DEFAULT_LIVE_LIMITS,
+  type LiveLimits,
+  SharedBudgets,
+  TokenBucket,
+} from "~/server/realtime/guard/budget";
+import { drawingProblem } from "~/server/realtime/guard/drawing";
 import type { Journal } from "~/server/realtime/journal";
 import { type DocStore, postgresDocStore } from "~/server/realtime/persistence";
 import { encodeAccess, type LiveAccess } from "~/server/realtime/protocol";
 import {
   type Conn,
+  DocumentFull,
   type Identity,
   type NotesSink,
   ProtocolError,
@@ -32,14 +41,18 @@ export const CLOSE = {
   accessEnded: 4403,
   /** Writes were dropped while read-only and it may write again: reconnect with a fresh copy. */
   staleCopy: 4409,
+  /** The document reached LIVE_DOC_MAX_BYTES. */
+  documentFull: 4413,
   tooManyMessages: 4429,
+  /** Standard "Try Again Later": the document's message budget (everyone's) is spent for now. */
+  tryAgainLater: 1013,
   shuttingDown: 4503,
 } as const;
 
 const SESSION_ENDED =
   "Your session has ended (signed out everywhere, or the account was disabled). Sign in again.";
 
-export type RealtimeOptions = {
+export type RealtimeOptions = Partial<LiveLimits> & {
   db: Database;
   appOrigin: () => string;
   maxMessageBytes: number;
@@ -72,6 +85,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  429: "Too Many Requests",
   503: "Service Unavailable",
 };
 
@@ -92,6 +106,9 @@ function colorFor(userId: string): string {
 /** The Yjs websocket endpoint: authorize, then y-websocket protocol with persistence. */
 export function createRealtime(opts: RealtimeOptions) {
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(`[realtime] ${m}`, e ?? ""));
+  const limits: LiveLimits = { ...DEFAULT_LIVE_LIMITS, ...opts };
+  const userBudgets = new SharedBudgets(limits.maxMessagesPerSecondPerUser);
+  const docBudgets = new SharedBudgets(limits.maxMessagesPerSecondPerDoc);
   const store = opts.store ?? postgresDocStore(opts.db, opts.exec);
   const tooBig = `Message too large: the limit is ${opts.maxMessageBytes} bytes`;
   /** ws refuses an oversized frame from its header (nothing buffered) but closes without a reason. */
@@ -126,36 +143,78 @@ export function createRealtime(opts: RealtimeOptions) {
   const rooms = new Map<string, Room>();
   const lingerMs = opts.roomLingerMs ?? 30_000;
 
+  /** Board rooms a version room watches for the presenter's drawing grants, and how many watch each. */
+  const watched = new WeakMap<Room, Room[]>();
+  const watchers = new WeakMap<Room, number>();
+
+  function release(room: Room): void {
+    if (rooms.get(room.ref.name) !== room || room.conns.size > 0 || (watchers.get(room) ?? 0) > 0) return;
+    rooms.delete(room.ref.name);
+    room.destroy();
+    for (const board of watched.get(room) ?? []) {
+      watchers.set(board, (watchers.get(board) ?? 1) - 1);
+      releaseLater(board);
+    }
+  }
+
+  /**
+   * Kept a little while after the last client leaves: a reload or a reconnect finds the
+   * document in memory instead of loading it again.
+   */
+  function releaseLater(room: Room): void {
+    if (lingerMs <= 0) release(room);
+    else setTimeout(() => release(room), lingerMs).unref();
+  }
+
+  /** A version room's first connection: its frame range and the boards whose presenter may restrict drawing. */
+  const policies = new WeakMap<Room, Promise<void>>();
+  function setPolicy(room: Room, verdict: { frames: Room["policy"]["frames"]; boardIds: string[] }) {
+    let ready = policies.get(room);
+    if (!ready) {
+      ready = watchBoards(room, verdict);
+      policies.set(room, ready);
+    }
+    return ready;
+  }
+
+  async function watchBoards(room: Room, verdict: { frames: Room["policy"]["frames"]; boardIds: string[] }) {
+    const boards = verdict.boardIds.flatMap((id) => {
+      const ref = parseDocName(docName("board", room.ref.showId, id));
+      return ref ? [roomFor({ doc: ref })] : [];
+    });
+    for (const board of boards) watchers.set(board, (watchers.get(board) ?? 0) + 1);
+    watched.set(room, boards);
+    room.policy = {
+      ...room.policy,
+      frames: verdict.frames,
+      drawing: (userId) => drawingProblem(boards, userId),
+    };
+    await Promise.all(boards.map((board) => board.ready()));
+  }
+
   function roomFor(conn: { doc: Room["ref"] }): Room {
     let room = rooms.get(conn.doc.name);
     if (!room || room.destroyed) {
       room = new Room(
         conn.doc,
         store,
-        (empty) => {
-          // Kept a little while after the last client leaves: a reload or a reconnect finds
-          // the document in memory instead of loading it again.
-          const release = () => {
-            if (rooms.get(empty.ref.name) === empty && empty.conns.size === 0) {
-              rooms.delete(empty.ref.name);
-              empty.destroy();
-            }
-          };
-          if (lingerMs <= 0) release();
-          else setTimeout(release, lingerMs).unref();
-        },
+        releaseLater,
         (error) => log(`persistence error on ${conn.doc.name}`, error),
         opts.bus ?? null,
         notes,
         opts.journal ?? null,
       );
+      room.policy.maxBytes = limits.maxDocBytes;
       rooms.set(conn.doc.name, room);
     }
     return room;
   }
 
   function closeConn(conn: Conn, code: number, reason: string): void {
-    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.close(code, reason);
+    // A close frame's reason holds at most 123 bytes.
+    const fit =
+      Buffer.byteLength(reason) > 123 ? `${Buffer.from(reason).subarray(0, 120).toString()}…` : reason;
+    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.close(code, fit);
     setTimeout(() => conn.ws.terminate(), 1000).unref();
   }
 
@@ -170,6 +229,12 @@ export function createRealtime(opts: RealtimeOptions) {
     }
     if (!verdict.ok) return refuse(socket, verdict.status, verdict.message);
     const { user, doc, role, readOnly, showState, sessionVersion } = verdict;
+    if (userBudgets.holders(user.id) >= limits.maxConnectionsPerUser)
+      return refuse(
+        socket,
+        429,
+        `Too many live connections for your account (the limit is ${limits.maxConnectionsPerUser} per server); close tabs you no longer use`,
+      );
     wss.handleUpgrade(req, socket, head, (ws) => {
       const identity: Identity = { id: user.id, name: user.name, color: colorFor(user.id), role };
       const conn: Conn = {
@@ -182,10 +247,11 @@ export function createRealtime(opts: RealtimeOptions) {
       };
       sessionVersions.set(conn, sessionVersion);
       const room = roomFor({ doc });
-      let tokens = opts.maxMessagesPerSecond;
-      let last = Date.now();
-      let chain = room
-        .join(conn)
+      const connBudget = new TokenBucket(limits.maxMessagesPerSecond);
+      const userBudget = userBudgets.hold(user.id);
+      const docBudget = docBudgets.hold(doc.name);
+      let chain = (doc.kind === "version" ? setPolicy(room, verdict) : Promise.resolve())
+        .then(() => room.join(conn))
         .then(() => tell(room, conn, { readOnly: conn.readOnly, showState }))
         .catch((error) => {
           log(`could not open ${doc.name}`, error);
@@ -193,13 +259,24 @@ export function createRealtime(opts: RealtimeOptions) {
         });
       ws.on("message", (data, isBinary) => {
         const now = Date.now();
-        tokens = Math.min(
-          opts.maxMessagesPerSecond,
-          tokens + ((now - last) / 1000) * opts.maxMessagesPerSecond,
-        );
-        last = now;
-        if (--tokens < 0)
-          return closeConn(conn, CLOSE.tooManyMessages, "Too many messages: rate limit exceeded");
+        if (!connBudget.take(now))
+          return closeConn(
+            conn,
+            CLOSE.tooManyMessages,
+            `Too many messages: rate limit exceeded (${limits.maxMessagesPerSecond} a second per connection)`,
+          );
+        if (!userBudget.take(now))
+          return closeConn(
+            conn,
+            CLOSE.tooManyMessages,
+            `Too many messages from your account across its connections (${limits.maxMessagesPerSecondPerUser} a second); close tabs you no longer use`,
+          );
+        if (!docBudget.take(now))
+          return closeConn(
+            conn,
+            CLOSE.tryAgainLater,
+            `This document is receiving more than ${limits.maxMessagesPerSecondPerDoc} messages a second; reconnecting shortly`,
+          );
         if (!isBinary) return closeConn(conn, CLOSE.badMessage, "Malformed message: binary frames only");
         const bytes =
           data instanceof Buffer
@@ -214,6 +291,7 @@ export function createRealtime(opts: RealtimeOptions) {
               return closeConn(conn, CLOSE.badMessage, `Malformed message: ${error.message}`);
             // The client's copy now holds a change the server refused: it starts again from a fresh one.
             if (error instanceof RefusedWrite) return closeConn(conn, CLOSE.staleCopy, error.message);
+            if (error instanceof DocumentFull) return closeConn(conn, CLOSE.documentFull, error.message);
             log(`message on ${doc.name} failed`, error);
             closeConn(conn, 1011, "Internal error");
           }
@@ -237,6 +315,8 @@ export function createRealtime(opts: RealtimeOptions) {
       });
       ws.on("close", () => {
         clearInterval(ping);
+        userBudgets.release(user.id);
+        docBudgets.release(doc.name);
         void chain.then(() => room.leave(conn));
       });
     });

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
+import { testStroke } from "~/server/testing/annotation";
 import { seededLiveNode } from "~/server/testing/live-node-fixture";
 import { recordResult } from "~/server/testing/reliability-results";
 import { soakTargets } from "~/server/testing/soak-setup";
@@ -65,20 +66,18 @@ describe("a flood of connections that never authenticate", () => {
     const b = await connectYClient(url, { origin: ORIGIN, cookie: users[1]!.cookie });
     await Promise.all([a.synced, b.synced]);
     const latencies: number[] = [];
+    // A stroke's createdAt is when it was sent.
     b.doc.getMap("annotations").observe((event) => {
       for (const key of event.keysChanged) {
-        const v = b.doc.getMap("annotations").get(key) as { sentAt?: number } | undefined;
-        if (v?.sentAt) latencies.push(Date.now() - v.sentAt);
+        const v = b.doc.getMap("annotations").get(key) as { createdAt?: number } | undefined;
+        if (v?.createdAt) latencies.push(Date.now() - v.createdAt);
       }
     });
     let drawn = 0;
-    const draw = () =>
-      a.doc.getMap("annotations").set(`flood-${drawn++}`, {
-        kind: "stroke",
-        authorId: users[0]!.id,
-        frame: 1001,
-        sentAt: Date.now(),
-      });
+    const draw = () => {
+      const id = `flood-${drawn++}`;
+      a.doc.getMap("annotations").set(id, testStroke(id, users[0]!, { createdAt: Date.now() }));
+    };
     const timer = setInterval(draw, 50);
 
     const silent: net.Socket[] = [];

@@ -24,6 +24,7 @@ import { createContext, createContextInner } from "~/server/context";
 import { decodeRecords, type Journal, openJournal } from "~/server/realtime/journal";
 import { createRealtime, type Realtime } from "~/server/realtime/server";
 import { appRouter, createCaller } from "~/server/root";
+import { testStroke } from "~/server/testing/annotation";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 import { recordResult } from "~/server/testing/reliability-results";
 import { soakTargets } from "~/server/testing/soak-setup";
@@ -202,7 +203,7 @@ describe("PostgreSQL outage and recovery, same process", () => {
     const drawn: string[] = [];
     for (let i = 0; i < 20; i++) {
       const key = `outage-${i}`;
-      strokes.set(key, { kind: "stroke", authorId: members[0]!.id, frame: 1001, points: [0.5, 0.5] });
+      strokes.set(key, testStroke(key, members[0]!, { points: [0.5, 0.5] }));
       drawn.push(key);
     }
     await vi.waitFor(() => expect(persistenceErrors.length).toBeGreaterThan(errorsBefore), {
@@ -254,8 +255,7 @@ describe("PostgreSQL outage and recovery, same process", () => {
     await Promise.all([a.synced, b.synced]);
     await proxy.stop();
     const errorsBefore = persistenceErrors.length;
-    for (const id of keys)
-      a.doc.getMap("annotations").set(id, { id, kind: "stroke", authorId: members[0]!.id, frame: 1001 });
+    for (const id of keys) a.doc.getMap("annotations").set(id, testStroke(id, members[0]!));
     // The session goes on: the other client sees every stroke while the database is down.
     await until(
       b.doc,

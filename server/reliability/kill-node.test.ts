@@ -12,8 +12,10 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { postgresDocStore } from "~/server/realtime/persistence";
 import { MESSAGE_ACCESS } from "~/server/realtime/protocol";
+import { testStroke } from "~/server/testing/annotation";
 import { seededLiveNode } from "~/server/testing/live-node-fixture";
 import { recordResult } from "~/server/testing/reliability-results";
+import type { SoakUser } from "~/server/testing/soak";
 import { soakTargets } from "~/server/testing/soak-setup";
 
 const SECRET = "kill-test-secret-kill-test-secret-0123456789";
@@ -22,14 +24,14 @@ const ORIGIN = "http://localhost:3000";
 const live = seededLiveNode({ secret: SECRET, origin: ORIGIN });
 
 type Drawer = {
-  id: string;
+  user: SoakUser;
   doc: Y.Doc;
   provider: WebsocketProvider;
   drawn: string[];
   timer?: NodeJS.Timeout;
 };
 
-function drawer(baseUrl: string, docName: string, user: { id: string; cookie: string }): Drawer {
+function drawer(baseUrl: string, docName: string, user: SoakUser): Drawer {
   const headers = { origin: ORIGIN, cookie: user.cookie };
   class WithSession extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
@@ -44,12 +46,12 @@ function drawer(baseUrl: string, docName: string, user: { id: string; cookie: st
   });
   // The server's "what you may do" message: the board reads it; here it is only acknowledged.
   provider.messageHandlers[MESSAGE_ACCESS] = () => {};
-  return { id: user.id, doc, provider, drawn: [] };
+  return { user, doc, provider, drawn: [] };
 }
 
 function draw(d: Drawer, tag: string): void {
   const key = `${tag}-${d.doc.clientID}-${d.drawn.length}`;
-  d.doc.getMap("annotations").set(key, { kind: "stroke", authorId: d.id, frame: 1001, points: [0.1, 0.2] });
+  d.doc.getMap("annotations").set(key, testStroke(key, d.user, { points: [0.1, 0.2] }));
   d.drawn.push(key);
 }
 

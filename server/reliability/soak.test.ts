@@ -17,7 +17,16 @@ const SECONDS = Number(process.env.RELIABILITY_SOAK_SECONDS ?? 30);
 const MAX_HEAP_GROWTH_MB = 24;
 const MAX_P99_MS = 1500;
 
-const live = seededLiveNode({ secret: SECRET, origin: ORIGIN });
+// Every editor is one of five members: with RELIABILITY_SOAK_CLIENTS past 250, one member would
+// hold more connections (and send more messages) than the node's per-member caps allow.
+const live = seededLiveNode({
+  secret: SECRET,
+  origin: ORIGIN,
+  env: () => ({
+    WS_MAX_CONNECTIONS_PER_USER: String(Math.max(50, CLIENTS)),
+    WS_MAX_MESSAGES_PER_SECOND_PER_USER: String(Math.max(400, CLIENTS)),
+  }),
+});
 
 describe(`soak: ${CLIENTS} editors for ${SECONDS} s with churn`, () => {
   it("no errors, bounded heap, latency within bounds", async () => {

@@ -1,16 +1,40 @@
 import { AppError } from "~/server/errors";
 
+/** The largest frame number: frames.frame_number is a PostgreSQL integer. */
+export const MAX_FRAME_NUMBER = 2_147_483_647;
+
+/** The last run of digits before the extension, as written. */
+function frameDigitsOf(name: string): string | null {
+  const base = name.split(/[\\/]/).pop() ?? name;
+  const stem = base.includes(".") ? base.slice(0, base.lastIndexOf(".")) : base;
+  return /(\d+)\D*$/.exec(stem)?.[1] ?? null;
+}
+
 /**
  * The frame number in a file name: the last run of digits before the extension
  * (`sh0040.1001.png` → 1001, `name_0001.exr` → 1), or null when the name has none.
  */
 export function frameNumberOf(name: string): number | null {
-  const base = name.split(/[\\/]/).pop() ?? name;
-  const stem = base.includes(".") ? base.slice(0, base.lastIndexOf(".")) : base;
-  const match = /(\d+)\D*$/.exec(stem);
-  if (!match) return null;
-  const n = Number(match[1]);
+  const digits = frameDigitsOf(name);
+  if (digits === null) return null;
+  const n = Number(digits);
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Refuses names whose frame number the frames table cannot hold, naming them and the limit. */
+function assertFrameNumbersFit(names: string[]): void {
+  const over = names.flatMap((name) => {
+    const digits = frameDigitsOf(name);
+    return digits !== null && Number(digits) > MAX_FRAME_NUMBER
+      ? [`${name} is frame ${BigInt(digits).toString()}`]
+      : [];
+  });
+  if (over.length) {
+    throw new AppError(
+      "BAD_REQUEST",
+      `Frame numbers may be at most ${MAX_FRAME_NUMBER}: ${over.slice(0, 8).join(", ")}${over.length > 8 ? ` and ${over.length - 8} more` : ""}. Renumber the sequence, e.g. from 1001.`,
+    );
+  }
 }
 
 const list = (ns: number[], max = 8) =>
@@ -25,6 +49,7 @@ export function orderSequence<T extends { name: string }>(
   files: T[],
   firstFrame: number,
 ): { file: T; frameNumber: number }[] {
+  assertFrameNumbersFit(files.map((f) => f.name));
   if (files.length === 1 && frameNumberOf(files[0]!.name) === null) {
     return [{ file: files[0]!, frameNumber: firstFrame }];
   }

@@ -1,5 +1,12 @@
 import { z } from "zod";
 import { DIGITAL_SOURCE_TYPE_CODES } from "~/server/services/digital-source-types";
+import { findUnstorableText } from "~/server/services/input-guard";
+import {
+  jsonBytes,
+  type ProvenanceLimitIssue,
+  provenanceShapeIssue,
+  provenanceSizeIssue,
+} from "~/server/services/provenance-limits";
 
 /** The IPTC Digital Source Type vocabulary: one list for ingest and the provenance panel. */
 export const IPTC_SOURCE_TYPES = DIGITAL_SOURCE_TYPE_CODES;
@@ -40,13 +47,27 @@ export type TIngestProvenance = z.infer<typeof ZIngestProvenance>;
 
 export type ProvenanceIssue = { path: string; message: string };
 
-/** Parses provenance given as JSON text or a value; null when absent. Issues carry zod's paths. */
+/** A refusal: the issues with their paths, and for a broken limit the message that names it. */
+export type ProvenanceRefusal = { ok: false; issues: ProvenanceIssue[]; error?: string };
+
+const refusal = (issue: ProvenanceLimitIssue): ProvenanceRefusal => ({
+  ok: false,
+  issues: [{ path: issue.path, message: issue.message }],
+  error: issue.error,
+});
+
+/**
+ * Parses provenance given as JSON text or a value; null when absent. Size, nesting and text
+ * that PostgreSQL cannot store are checked before the schema; issues carry zod's paths.
+ */
 export function parseIngestProvenance(
   raw: string | unknown,
-): { ok: true; value: TIngestProvenance | null } | { ok: false; issues: ProvenanceIssue[] } {
+): { ok: true; value: TIngestProvenance | null } | ProvenanceRefusal {
   if (raw === undefined || raw === null || raw === "") return { ok: true, value: null };
   let value: unknown = raw;
   if (typeof raw === "string") {
+    const tooLarge = provenanceSizeIssue(Buffer.byteLength(raw));
+    if (tooLarge) return refusal(tooLarge);
     try {
       value = JSON.parse(raw);
     } catch (error) {
@@ -55,6 +76,18 @@ export function parseIngestProvenance(
         issues: [{ path: "(root)", message: `not valid JSON: ${(error as Error).message}` }],
       };
     }
+  }
+  const shape = provenanceShapeIssue(value);
+  if (shape) return refusal(shape);
+  const tooLarge = typeof raw === "string" ? null : provenanceSizeIssue(jsonBytes(value));
+  if (tooLarge) return refusal(tooLarge);
+  const unstorable = findUnstorableText(value, "provenance");
+  if (unstorable) {
+    return refusal({
+      path: unstorable.replace(/^provenance\.?/, "") || "(root)",
+      message: "contains a NUL character or broken Unicode",
+      error: `${unstorable} contains a character Shotboard cannot store (a NUL character or broken Unicode). Remove it and try again.`,
+    });
   }
   const parsed = ZIngestProvenance.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };

@@ -4,11 +4,13 @@ import { auditEvents, frames, media, provenance, shots, versionLikenesses, versi
 import { AppError } from "~/server/errors";
 import { frameNumberOf } from "~/server/services/frame-sequence";
 import { type IngestFile, type IngestInput, IngestRefusal, ingestVersion } from "~/server/services/ingest";
+import { MediaNotPublished } from "~/server/services/ingest-media";
 import { sha256, sniffClip } from "~/server/services/media";
 import { getVersion } from "~/server/services/versions";
-import { LocalMediaStore } from "~/server/storage/media-store";
+import { LocalMediaStore, type MediaStore } from "~/server/storage/media-store";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 import { fakeMp4, fakeWebm, pngClaiming, pngFrame, pngSequence } from "~/server/testing/frames";
+import { filesUnder } from "~/server/testing/media-files";
 
 let t: Seeded;
 let showId: string;
@@ -36,7 +38,7 @@ function ingest(input: Partial<IngestInput> & { files: IngestFile[] }, maxFileBy
   );
 }
 
-/** Rows an ingest may create, counted for the whole database. */
+/** Rows an ingest may create, counted for the whole database, and the files in the media store. */
 async function rowCounts() {
   const db = t.db.db;
   const [[v], [f], [p], [a], [m], [l]] = await Promise.all([
@@ -47,7 +49,15 @@ async function rowCounts() {
     db.select({ n: count() }).from(media),
     db.select({ n: count() }).from(versionLikenesses),
   ]);
-  return { versions: v!.n, frames: f!.n, provenance: p!.n, audit: a!.n, media: m!.n, likenesses: l!.n };
+  return {
+    versions: v!.n,
+    frames: f!.n,
+    provenance: p!.n,
+    audit: a!.n,
+    media: m!.n,
+    likenesses: l!.n,
+    mediaFiles: filesUnder(t.mediaDir).length,
+  };
 }
 
 async function refused(
@@ -234,6 +244,40 @@ describe("ingestVersion", () => {
     expect(error.message).toBe(
       "The provenance JSON is not valid: likenesses.0: no such talent in this show.",
     );
+  });
+
+  it("a media store that fails once the rows are committed: the version is saved, the error says so, no temp file is left", async () => {
+    const failing: MediaStore = {
+      put: (key, bytes) => store.put(key, bytes),
+      get: (key) => store.get(key),
+      has: (key) => store.has(key),
+      stage: async (key, bytes) => {
+        const staged = await store.stage(key, bytes);
+        return {
+          publish: async () => {
+            throw new Error("test: the disk is full");
+          },
+          discard: staged.discard,
+        };
+      },
+    };
+    const files = filesUnder(t.mediaDir).length;
+    const error = await ingestVersion(
+      t.db.db,
+      {
+        showId,
+        shot: SHOT,
+        actor: { kind: "user", userId: t.seed.users.ari! },
+        files: [{ name: "sh.1001.png", bytes: await pngFrame(26, 80, 45) }],
+      },
+      { store: failing, maxFileBytes: MAX },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MediaNotPublished);
+    const { versionId } = (error as MediaNotPublished).version;
+    expect(
+      await t.db.db.select({ id: versions.id }).from(versions).where(eq(versions.id, versionId)),
+    ).toEqual([{ id: versionId }]);
+    expect(filesUnder(t.mediaDir)).toHaveLength(files);
   });
 
   describe("refuses bad input with a clear message and creates nothing", () => {

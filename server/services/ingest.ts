@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import { and, asc, desc, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { type Database, inScope, type Transaction } from "~/db/client";
 import {
@@ -15,27 +14,20 @@ import {
 } from "~/db/schema";
 import { AppError, notFound } from "~/server/errors";
 import { appendAudit } from "~/server/services/audit";
+import type { DecodeGate } from "~/server/services/decode-gate";
 import { readEmbeddedMetadata } from "~/server/services/embedded-metadata";
-import { orderSequence } from "~/server/services/frame-sequence";
+import { MediaNotPublished, MediaStaging, prepareMedia } from "~/server/services/ingest-media";
+import { type IngestFile, IngestRefusal, type Planned, plan } from "~/server/services/ingest-plan";
 import {
   type ProvenanceIssue,
   parseIngestProvenance,
   type TIngestProvenance,
 } from "~/server/services/ingest-provenance";
-import {
-  inspectImage,
-  type PreparedImage,
-  prepareImage,
-  recordMedia,
-  sha256,
-  sniffClip,
-  sniffImage,
-  writePrepared,
-} from "~/server/services/media";
+import { recordMedia, type StoredImage } from "~/server/services/media";
 import { refreshShotStatus } from "~/server/services/shots";
-import { type MediaStore, mediaKeys } from "~/server/storage/media-store";
+import type { MediaStore } from "~/server/storage/media-store";
 
-export type IngestFile = { name: string; bytes: Uint8Array };
+export { type IngestFile, IngestRefusal } from "~/server/services/ingest-plan";
 
 /** Who submits: a person (browser upload) or a show's pipeline token. */
 export type IngestActor = { kind: "user"; userId: string } | { kind: "pipeline"; tokenId: string };
@@ -55,8 +47,10 @@ export type IngestOptions = {
   store: MediaStore;
   /** Per-file size limit (MAX_UPLOAD_BYTES). */
   maxFileBytes: number;
-  /** How many images are decoded at once; default: the machine's cores, at most 4. */
+  /** How many of this ingest's images are prepared at once; default: the machine's cores, at most 4. */
   concurrency?: number;
+  /** Where each decode waits its turn; default: the process's (MEDIA_DECODE_CONCURRENCY). */
+  decodeGate?: DecodeGate;
 };
 
 export type IngestResult = {
@@ -69,101 +63,7 @@ export type IngestResult = {
   clip: boolean;
 };
 
-/** A refusal: a clear message, the file it concerns (if one), and provenance issues with their paths. */
-export class IngestRefusal extends AppError {
-  constructor(
-    message: string,
-    readonly details: { file?: string; issues?: ProvenanceIssue[] } = {},
-  ) {
-    super("BAD_REQUEST", message);
-  }
-}
-
-const MAX_FILES = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; the first failure wins. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]!, i);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-/** Rethrows a media refusal as an IngestRefusal that names its file. */
-async function forFile<T>(name: string, work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof AppError && error.code === "BAD_REQUEST") {
-      throw new IngestRefusal(error.message, { file: name });
-    }
-    throw error;
-  }
-}
-
-type Planned =
-  | { kind: "clip"; file: IngestFile; sha: string; mime: string }
-  | { kind: "frames"; frames: { file: IngestFile; frameNumber: number; sha: string }[] };
-
-/** Type by content, size, order: everything that needs no decoding and no database. */
-function plan(files: IngestFile[], maxFileBytes: number, firstFrame: number): Planned {
-  if (files.length === 0)
-    throw new IngestRefusal("No files: send the frames or the clip of the new version.");
-  if (files.length > MAX_FILES) {
-    throw new IngestRefusal(`Too many files (${files.length}); a version may have at most ${MAX_FILES}.`);
-  }
-  for (const f of files) {
-    if (f.bytes.byteLength > maxFileBytes) {
-      throw new IngestRefusal(
-        `${f.name} is ${mib(f.bytes.byteLength)}; files may be at most ${mib(maxFileBytes)} (MAX_UPLOAD_BYTES).`,
-        { file: f.name },
-      );
-    }
-  }
-  const clips: { file: IngestFile; mime: string }[] = [];
-  for (const f of files) {
-    if (sniffImage(f.bytes)) continue;
-    const clip = sniffClip(f.bytes);
-    if (clip) clips.push({ file: f, mime: clip });
-    else
-      throw new IngestRefusal(
-        `${f.name} is not a PNG, JPEG or WebP image, nor an MP4 or WebM clip (checked by its content, not its name).`,
-        { file: f.name },
-      );
-  }
-  if (clips.length) {
-    if (files.length > 1) {
-      throw new IngestRefusal(
-        `A clip version is a single MP4 or WebM file; got ${files.length} files including ${clips[0]!.file.name}.`,
-        { file: clips[0]!.file.name },
-      );
-    }
-    const c = clips[0]!;
-    return { kind: "clip", file: c.file, mime: c.mime, sha: sha256(c.file.bytes) };
-  }
-  const ordered = orderSequence(files, firstFrame);
-  return {
-    kind: "frames",
-    frames: ordered.map(({ file, frameNumber }) => ({ file, frameNumber, sha: sha256(file.bytes) })),
-  };
-}
 
 async function findShot(tx: Transaction, showId: string, ref: string): Promise<Shot> {
   const key = ref.trim();
@@ -224,9 +124,9 @@ async function checkReferences(tx: Transaction, showId: string, prov: TIngestPro
   if (issues.length) throw provenanceRefusal(issues);
 }
 
-function provenanceRefusal(issues: ProvenanceIssue[]): IngestRefusal {
+function provenanceRefusal(issues: ProvenanceIssue[], error?: string): IngestRefusal {
   return new IngestRefusal(
-    `The provenance JSON is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}.`,
+    error ?? `The provenance JSON is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}.`,
     { issues },
   );
 }
@@ -299,9 +199,11 @@ function typedProvenance(p: TIngestProvenance | null) {
  * provenance: the one ingest path of the browser upload, the pipeline endpoint and the CLI.
  *
  * Everything is checked before anything is stored: sizes, types by content, frame order (gaps,
- * duplicates), provenance, header dimensions, then every image fully decoded into its thumbnail
- * and proxy. Only then are media bytes written (content-addressed, so a later failure leaves
- * nothing that matters) and the rows created in one transaction with the audit event.
+ * duplicates, numbers the frames table holds), provenance (shape, size, nesting), header
+ * dimensions, then every image fully decoded into its thumbnail and proxy, which are staged
+ * out of readers' sight. The rows are created in one transaction with the audit event; only
+ * once it has committed are the staged media files published (content-addressed), and on any
+ * refusal or failure before, they are discarded: nothing in the database, nothing on disk.
  * Re-sending the same media for the same shot returns the existing version (`created: false`).
  */
 export async function ingestVersion(
@@ -312,7 +214,7 @@ export async function ingestVersion(
   const userId = input.actor.kind === "user" ? input.actor.userId : null;
   const scope = { showId: input.showId, userId };
   const parsed = parseIngestProvenance(input.provenance);
-  if (!parsed.ok) throw provenanceRefusal(parsed.issues);
+  if (!parsed.ok) throw provenanceRefusal(parsed.issues, parsed.error);
   const prov = parsed.value;
 
   const shot = await inScope(db, scope, async (tx) => {
@@ -328,18 +230,45 @@ export async function ingestVersion(
   );
   if (already) return result(already, shot.id, planned, false);
 
-  let prepared: PreparedImage[] = [];
-  if (planned.kind === "frames") {
-    // Headers first (cheap): an oversized frame is named before any pixels are decoded.
-    for (const f of planned.frames) await forFile(f.file.name, inspectImage(f.file.bytes, f.file.name));
-    const limit = opts.concurrency ?? Math.max(1, Math.min(4, availableParallelism()));
-    prepared = await pool(planned.frames, limit, (f) =>
-      forFile(f.file.name, prepareImage(opts.store, f.file.bytes, f.file.name)),
-    );
-    await pool(planned.frames, limit, (f, i) => writePrepared(opts.store, prepared[i]!, f.file.bytes));
-  } else {
-    await opts.store.put(mediaKeys(planned.sha).original, planned.file.bytes);
+  // Media is staged, and published only once the rows are committed: a refusal or failure on
+  // the way leaves no file behind (and removes none that another version uses).
+  const staging = new MediaStaging(opts.store);
+  let outcome: IngestResult;
+  try {
+    const prepared = await prepareMedia(planned, staging, {
+      store: opts.store,
+      concurrency: opts.concurrency,
+      gate: opts.decodeGate,
+    });
+    outcome = await record(db, { input, scope, shot, planned, prepared, prov });
+  } catch (error) {
+    await staging.discard();
+    throw error;
   }
+  // Published for an existing version too: the same bytes, so a publish cut short is made good.
+  try {
+    await staging.publish();
+  } catch (error) {
+    await staging.discard();
+    throw new MediaNotPublished(outcome, error);
+  }
+  return outcome;
+}
+
+/** The version's rows, in one transaction with its audit event. */
+function record(
+  db: Database,
+  ctx: {
+    input: IngestInput;
+    scope: { showId: string; userId: string | null };
+    shot: Shot;
+    planned: Planned;
+    prepared: StoredImage[];
+    prov: TIngestProvenance | null;
+  },
+): Promise<IngestResult> {
+  const { input, scope, shot, planned, prepared, prov } = ctx;
+  const userId = scope.userId;
   const firstBytes = planned.kind === "clip" ? planned.file.bytes : planned.frames[0]!.file.bytes;
   const embedded = readEmbeddedMetadata(firstBytes) as EmbeddedProvenance;
 

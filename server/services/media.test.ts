@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
@@ -10,6 +10,7 @@ import { AppError } from "~/server/errors";
 import { sha256, sniffImage, storeImage, THUMB_WIDTH } from "~/server/services/media";
 import { LocalMediaStore, type MediaStore, mediaKeys } from "~/server/storage/media-store";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { filesUnder } from "~/server/testing/media-files";
 
 let t: Seeded;
 let showId: string;
@@ -29,6 +30,9 @@ class CountingStore implements MediaStore {
   }
   has(key: string) {
     return this.inner.has(key);
+  }
+  stage(key: string, bytes: Uint8Array) {
+    return this.inner.stage(key, bytes);
   }
 }
 
@@ -55,12 +59,6 @@ async function mediaRows(sha: string) {
       .from(media)
       .where(and(eq(media.showId, showId), eq(media.sha256, sha))),
   );
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
 }
 
 /** A frame with noise, so every call gives different bytes and compression cannot shrink it much. */
@@ -224,6 +222,20 @@ describe("LocalMediaStore", () => {
     expect(await local.has(keys.original)).toBe(true);
     expect((await local.get(keys.original))!.toString()).toBe("hello");
     expect(filesUnder(root).some((f) => f.endsWith(".tmp"))).toBe(false);
+  });
+
+  it("stages bytes out of sight: published in place, or discarded leaving no file", async () => {
+    const local = new LocalMediaStore(root);
+    const keys = mediaKeys(sha256(Buffer.from("staged round trip")));
+    const before = filesUnder(root).length;
+    const kept = await local.stage(keys.original, Buffer.from("kept"));
+    const dropped = await local.stage(keys.thumb, Buffer.from("dropped"));
+    expect(await local.has(keys.original)).toBe(false);
+    await kept.publish();
+    await dropped.discard();
+    expect((await local.get(keys.original))?.toString()).toBe("kept");
+    expect(await local.has(keys.thumb)).toBe(false);
+    expect(filesUnder(root)).toHaveLength(before + 1);
   });
 
   it.each([

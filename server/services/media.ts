@@ -3,6 +3,7 @@ import sharp from "sharp";
 import type { Queryable } from "~/db/client";
 import { media } from "~/db/schema";
 import { AppError } from "~/server/errors";
+import { type DecodeGate, processDecodeGate } from "~/server/services/decode-gate";
 import { type MediaStore, mediaKeys } from "~/server/storage/media-store";
 
 export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024; // 8K × 8K; larger is a decompression bomb for review
@@ -92,41 +93,68 @@ export async function inspectImage(
 export type PreparedImage = StoredImage & { variants: { thumb: Buffer; proxy: Buffer } | null };
 
 /**
+ * Decodes an image once, down to proxy size, and encodes its web proxy and thumbnail from those
+ * pixels: one full-resolution decode per frame (a pipeline per variant would decode it twice).
+ */
+export async function decodeVariants(bytes: Uint8Array): Promise<{ thumb: Buffer; proxy: Buffer }> {
+  const { data, info } = await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: "error" })
+    .resize({ width: PROXY_WIDTH, withoutEnlargement: true })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+  const [proxy, thumb] = await Promise.all([
+    sharp(data, raw).webp({ quality: 88 }).toBuffer(),
+    sharp(data, raw)
+      .resize({ width: THUMB_WIDTH, withoutEnlargement: true })
+      .webp({ quality: 78 })
+      .toBuffer(),
+  ]);
+  return { thumb, proxy };
+}
+
+/**
  * Checks an image fully (header, then a full decode into its thumbnail and web proxy) without
- * writing anything. Media already in the store (same sha256) is not decoded again.
+ * writing anything. Media already in the store (same sha256) is not decoded again. The decode
+ * waits its turn at `gate`: by default the process's, shared by every request.
  */
 export async function prepareImage(
   store: MediaStore,
   bytes: Uint8Array,
   label = "file",
+  gate: DecodeGate = processDecodeGate(),
 ): Promise<PreparedImage> {
   const { mime, width, height } = await inspectImage(bytes, label);
   const sha = sha256(bytes);
   const stored = { sha256: sha, mime, width, height, bytes: bytes.byteLength };
   if (await store.has(mediaKeys(sha).proxy)) return { ...stored, variants: null };
   try {
-    const image = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: "error" });
-    const [thumb, proxy] = await Promise.all([
-      image.clone().resize({ width: THUMB_WIDTH, withoutEnlargement: true }).webp({ quality: 78 }).toBuffer(),
-      image.clone().resize({ width: PROXY_WIDTH, withoutEnlargement: true }).webp({ quality: 88 }).toBuffer(),
-    ]);
-    return { ...stored, variants: { thumb, proxy } };
+    return { ...stored, variants: await gate.run(() => decodeVariants(bytes)) };
   } catch {
     throw new AppError("BAD_REQUEST", `${label} could not be decoded; it may be truncated or corrupt.`);
   }
 }
 
-/** Writes a prepared image's untouched original and its variants (the proxy last: it marks "complete"). */
+/**
+ * The files of a prepared image, in the order they are written: the untouched original, the
+ * thumbnail, then the proxy (last: it marks "complete"). None when the store already has them.
+ */
+export function preparedFiles(image: PreparedImage, bytes: Uint8Array): { key: string; bytes: Uint8Array }[] {
+  if (!image.variants) return [];
+  const keys = mediaKeys(image.sha256);
+  return [
+    { key: keys.original, bytes },
+    { key: keys.thumb, bytes: image.variants.thumb },
+    { key: keys.proxy, bytes: image.variants.proxy },
+  ];
+}
+
+/** Writes a prepared image's files (see preparedFiles) straight into the store. */
 export async function writePrepared(
   store: MediaStore,
   image: PreparedImage,
   bytes: Uint8Array,
 ): Promise<void> {
-  if (!image.variants) return;
-  const keys = mediaKeys(image.sha256);
-  await store.put(keys.original, bytes);
-  await store.put(keys.thumb, image.variants.thumb);
-  await store.put(keys.proxy, image.variants.proxy);
+  for (const file of preparedFiles(image, bytes)) await store.put(file.key, file.bytes);
 }
 
 /** Records media known to a show (idempotent). */

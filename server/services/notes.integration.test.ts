@@ -16,6 +16,7 @@ import { materialiseNotes, noteIdsChangedBy } from "~/server/services/notes";
 import { annotatedFrames, notesCsv, notesPdf } from "~/server/services/notes-export";
 import { notesHash } from "~/server/services/signoff-snapshot";
 import { LocalMediaStore, mediaKeys } from "~/server/storage/media-store";
+import { demoAuthor } from "~/server/testing/annotation";
 import { type Seeded, seededDatabase } from "~/server/testing/db";
 import { connectYClient, type YClient } from "~/server/testing/yclient";
 
@@ -70,13 +71,11 @@ async function connect(key: string, doc: string): Promise<YClient> {
   return client;
 }
 
-const base = (key: string, id: string, frame: number, createdAt: number) => ({
-  id,
-  frame,
-  authorId: t.seed.users[key]!,
-  authorName: key,
-  createdAt,
-});
+/** An annotation's common fields, by the demo user `key` under the name the server records. */
+const base = (key: string, id: string, frame: number, createdAt: number) => {
+  const author = demoAuthor(key, t.seed.users);
+  return { id, frame, authorId: author.id, authorName: author.name, createdAt };
+};
 
 function put(client: YClient, a: Annotation) {
   client.doc.getMap<Annotation>("annotations").set(a.id, a);
@@ -129,7 +128,7 @@ describe("notes materialised from the live documents", () => {
     expect(rect).toMatchObject({ showId: moonfall.id, authorId: t.seed.users.ari, text: "" });
     expect(rect!.data).toMatchObject({ color: "#ff3b6b", x: 0.1, y: 0.1, w: 0.3, h: 0.2 });
     expect(comment).toMatchObject({ text: "Rim light, @Sam Reyes?", mentions: [t.seed.users.sam] });
-    expect(comment!.data).toMatchObject({ x: 0.5, y: 0.5, resolvedBy: "sam" });
+    expect(comment!.data).toMatchObject({ x: 0.5, y: 0.5, resolvedBy: "Sam Reyes" });
     expect(reply).toMatchObject({ parentId: "c1", authorId: t.seed.users.sam, text: "On it" });
     expect(comment!.createdAt.toISOString()).toBe(new Date(now + 1).toISOString());
 
@@ -191,7 +190,10 @@ describe("notes materialised from the live documents", () => {
     expect(await materialiseNotes(t.db.db, where, doc, changed)).toEqual({ upserted: 1, deleted: 2 });
     const rows = await rowsOf(where.versionId);
     expect(rows).toHaveLength(1999);
-    expect(rows.find((r) => r.id === "n7")).toMatchObject({ resolved: true, data: { resolvedBy: "sam" } });
+    expect(rows.find((r) => r.id === "n7")).toMatchObject({
+      resolved: true,
+      data: { resolvedBy: "Sam Reyes" },
+    });
     expect(await materialiseNotes(t.db.db, where, doc)).toEqual({ upserted: 0, deleted: 0 });
   });
 

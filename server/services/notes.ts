@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
 import * as Y from "yjs";
+import { isShallowJson } from "~/app/_lib/annotation-schema";
 import { type Annotation, annotationsOf } from "~/app/_lib/annotations";
 import { type Thread, threadsOf } from "~/app/_lib/comments";
 import { type Database, inScope, type Queryable } from "~/db/client";
@@ -15,6 +16,7 @@ import {
   yjsUpdates,
 } from "~/db/schema";
 import { docName } from "~/server/realtime/doc-name";
+import { isTooDeep, repairTooDeep } from "~/server/realtime/guard/deep-repair";
 import { canonicalJson } from "~/server/services/audit-hash";
 import { getBoard } from "~/server/services/boards";
 import { listMyShows } from "~/server/services/shows";
@@ -45,13 +47,15 @@ const time = (v: unknown) => {
   return new Date(Math.min(8.64e15, Math.max(0, Math.round(ms))));
 };
 
+/** Values stored before the server checked them against annotation-schema.ts may be anything. */
 const isEntry = (id: string, a: Annotation | undefined): a is Annotation =>
   !!a &&
   typeof a === "object" &&
   a.id === id &&
   id.length <= 200 &&
   typeof a.frame === "number" &&
-  Number.isFinite(a.frame);
+  Number.isFinite(a.frame) &&
+  isShallowJson(a, 3);
 
 function noteRow(a: Annotation, where: VersionRef, thread: Thread | undefined): NoteInput {
   const record = a as unknown as Record<string, unknown>;
@@ -59,6 +63,7 @@ function noteRow(a: Annotation, where: VersionRef, thread: Thread | undefined): 
   for (const [k, v] of Object.entries(record)) if (!COMMON.has(k)) data[k] = v;
   if (thread?.lastResolution) {
     data.resolvedBy = thread.lastResolution.authorName;
+    data.resolvedById = thread.lastResolution.authorId;
     data.resolvedAt = thread.lastResolution.createdAt;
   }
   return {
@@ -187,14 +192,35 @@ async function lockNotes(tx: Queryable, where: VersionRef): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`notes:${where.versionId}`}, 0))`);
 }
 
-/** An author who no longer exists (or never did) is kept by name only. */
+/**
+ * Names come from the server's record of each author id, never from the annotation; an author
+ * who no longer exists (or never did) is kept by the stored name only.
+ */
 async function withKnownAuthors(tx: Queryable, rows: NoteInput[]): Promise<NoteInput[]> {
-  const authorIds = [...new Set(rows.flatMap((n) => (n.authorId ? [n.authorId] : [])))];
-  if (authorIds.length === 0) return rows;
-  const known = new Set(
-    (await tx.select({ id: users.id }).from(users).where(inArray(users.id, authorIds))).map((u) => u.id),
+  const resolverOf = (n: NoteInput) => {
+    const id = (n.data as { resolvedById?: unknown } | undefined)?.resolvedById;
+    return typeof id === "string" && UUID.test(id) ? id : null;
+  };
+  const ids = [
+    ...new Set(rows.flatMap((n) => [n.authorId, resolverOf(n)].filter((id): id is string => !!id))),
+  ];
+  if (ids.length === 0) return rows;
+  const names = new Map(
+    (await tx.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, ids))).map(
+      (u) => [u.id, u.name],
+    ),
   );
-  return rows.map((n) => (n.authorId && !known.has(n.authorId) ? { ...n, authorId: null } : n));
+  return rows.map((n) => {
+    const author = n.authorId ? names.get(n.authorId) : undefined;
+    const resolver = resolverOf(n);
+    const resolvedBy = resolver ? names.get(resolver) : undefined;
+    return {
+      ...n,
+      authorId: author === undefined ? null : n.authorId,
+      authorName: author ?? n.authorName,
+      ...(resolvedBy !== undefined ? { data: { ...n.data, resolvedBy } } : {}),
+    };
+  });
 }
 
 async function writeNotes(
@@ -344,11 +370,19 @@ export async function refreshNotesFromStore(tx: Queryable, where: VersionRef): P
     )
     .orderBy(asc(yjsUpdates.id));
   if (rows.length === 0) return null;
-  const doc = new Y.Doc();
+  let doc = new Y.Doc();
   try {
-    Y.transact(doc, () => {
-      for (const r of rows) Y.applyUpdate(doc, r.update);
-    });
+    try {
+      Y.transact(doc, () => {
+        for (const r of rows) Y.applyUpdate(doc, r.update);
+      });
+    } catch (error) {
+      if (!isTooDeep(error)) throw error;
+      // Stored before the server checked annotations: read without what is nested too deep.
+      doc.destroy();
+      doc = new Y.Doc();
+      Y.applyUpdate(doc, (await repairTooDeep(rows.map((r) => r.update))).update);
+    }
     return await syncNotes(tx, where, notesOfDoc(doc, where));
   } finally {
     doc.destroy();

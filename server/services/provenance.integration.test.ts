@@ -152,6 +152,22 @@ describe("provenance", () => {
     expect((await audit()).length).toBe(events);
   });
 
+  it("refuses an edit that would make the provenance larger than 256 KiB, naming the limit", async () => {
+    const versionId = v[0]!;
+    const before = await row(versionId);
+    const events = (await audit()).length;
+    // 60 parameters of 2000 characters (each within the panel's own limits), 3 bytes each in UTF-8.
+    const parameters = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`p${i}`, "€".repeat(2000)]));
+    expect(Buffer.byteLength(JSON.stringify(parameters))).toBeGreaterThan(262_144);
+    const refused = await failure(ari.provenance.update({ showId, versionId, changes: { parameters } }));
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect(refused.message).toMatch(
+      /^Provenance is too large: the limit is 262144 bytes \(256 KiB\) of JSON, and this is \d+ bytes\./,
+    );
+    expect(await row(versionId)).toEqual(before);
+    expect((await audit()).length).toBe(events);
+  });
+
   it("only members who may upload edit provenance; everyone in the show reads it", async () => {
     expect(
       await failure(priya.provenance.update({ showId, versionId: v[0]!, changes: { model: "x" } })),

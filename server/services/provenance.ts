@@ -17,6 +17,7 @@ import { appendAudit } from "~/server/services/audit";
 import { isSignedOffChange } from "~/server/services/db-errors";
 import { DIGITAL_SOURCE_TYPE_CODES, sourceTypeCode } from "~/server/services/digital-source-types";
 import { likenessUses } from "~/server/services/gates";
+import { jsonBytes, provenanceSizeIssue } from "~/server/services/provenance-limits";
 
 const optionalText = (max: number) =>
   z
@@ -366,6 +367,11 @@ export async function updateProvenance(
     if (value !== undefined) (after as Record<TypedField, unknown>)[field] = value;
   }
   const changed = TYPED_FIELDS.filter((f) => !same(before[f], after[f]));
+  // The document an edit leaves may not pass the ingest's size limit (one that was already
+  // larger, from before the limit, may still shrink).
+  const afterBytes = jsonBytes(after);
+  const tooLarge = provenanceSizeIssue(afterBytes);
+  if (tooLarge && afterBytes > jsonBytes(before)) throw new AppError("BAD_REQUEST", tooLarge.error);
 
   const usedBefore = (
     await tx

@@ -52,6 +52,19 @@ describe("S3 media store", () => {
     expect(Buffer.compare((await store.get(key))!, png)).toBe(0);
   });
 
+  it("stages bytes out of sight until published; discarded ones never arrive", async () => {
+    const store = new S3MediaStore(config());
+    const kept = mediaKeys("d".repeat(64)).original;
+    const dropped = mediaKeys("e".repeat(64)).original;
+    const stagedKept = await store.stage(kept, new Uint8Array([1, 2, 3]));
+    const stagedDropped = await store.stage(dropped, new Uint8Array([4]));
+    expect(await store.has(kept)).toBe(false);
+    await stagedKept.publish();
+    await stagedDropped.discard();
+    expect([...(await store.get(kept))!]).toEqual([1, 2, 3]);
+    expect(await store.has(dropped)).toBe(false);
+  });
+
   it("refuses keys outside the content-addressed layout before any request", async () => {
     const store = new S3MediaStore(config());
     await expect(store.put("../../etc/passwd", new Uint8Array([1]))).rejects.toThrow(/Invalid media key/);

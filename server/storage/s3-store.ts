@@ -1,5 +1,5 @@
 import { AwsClient } from "aws4fetch";
-import { assertMediaKey, type MediaStore } from "~/server/storage/media-store";
+import { assertMediaKey, type MediaStore, type StagedMedia } from "~/server/storage/media-store";
 
 export type S3Config = {
   bucket: string;
@@ -49,6 +49,12 @@ export class S3MediaStore implements MediaStore {
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const res = await this.request("PUT", key, bytes);
     if (!res.ok) throw new Error(`Storing ${key} in S3 failed: HTTP ${res.status} ${await res.text()}`);
+  }
+
+  /** Held in memory (the request holds these bytes anyway) and put only when published. */
+  async stage(key: string, bytes: Uint8Array): Promise<StagedMedia> {
+    assertMediaKey(key);
+    return { publish: () => this.put(key, bytes), discard: async () => {} };
   }
 
   async get(key: string): Promise<Buffer | null> {

@@ -12,6 +12,7 @@ import { POST as browserUpload } from "~/app/shows/[slug]/shots/[shotId]/upload/
 import { openPostgres, setProcessDatabase } from "~/db/client";
 import { env } from "~/server/env";
 import { isCrossSiteWrite, newNonce, securityHeaders } from "~/server/http/security";
+import { processDecodeGate } from "~/server/services/decode-gate";
 
 const config = env();
 if (!config.DATABASE_URL) throw new Error("ingest-node needs DATABASE_URL");
@@ -66,6 +67,19 @@ server.listen(config.PORT, "127.0.0.1", () => {
     config.appOrigin = config.appUrl;
   }
   console.log(`ready ${port}`);
+});
+
+// Asked by the reliability suite (spawn-node's memory()): the node's memory and its peak since
+// start; and ("decodes") the most image decodes it has run at once, with its limit.
+process.on("message", (msg) => {
+  if (msg === "rss") {
+    const { rss, heapUsed } = process.memoryUsage();
+    process.send?.({ rss, heap: heapUsed, peakRss: process.resourceUsage().maxRSS * 1024 });
+  }
+  if (msg === "decodes") {
+    const gate = processDecodeGate();
+    process.send?.({ limit: gate.limit, peak: gate.peak() });
+  }
 });
 
 const stop = async () => {

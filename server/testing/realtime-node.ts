@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { openPostgres } from "~/db/client";
 import { env } from "~/server/env";
 import { redisBus } from "~/server/realtime/bus";
+import { liveLimitsFrom } from "~/server/realtime/guard/budget";
 import { liveJournalFor } from "~/server/realtime/journal";
 import { createRealtime } from "~/server/realtime/server";
 
@@ -28,8 +29,7 @@ const realtime = createRealtime({
   exec: database.exec,
   bus,
   appOrigin: () => origin,
-  maxMessageBytes: config.WS_MAX_MESSAGE_BYTES,
-  maxMessagesPerSecond: config.WS_MAX_MESSAGES_PER_SECOND,
+  ...liveLimitsFrom(config),
 });
 server.on("upgrade", (req, socket, head) => {
   if (req.url?.startsWith("/yjs/")) void realtime.handleUpgrade(req, socket, head);

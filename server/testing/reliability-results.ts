@@ -11,6 +11,8 @@ export type ReliabilityResult =
   | { kind: "uploads"; name: string; sent: number; stored: number }
   | { kind: "leak"; name: string; tried: number; blocked: number }
   | { kind: "abuse"; name: string; tried: number; refused: number }
+  /** A live-layer or upload attack: how often tried, refused, and how many of its writes were stored. */
+  | { kind: "attack"; name: string; tried: number; refused: number; stored: number }
   | { kind: "input"; name: string; tried: number; refused: number }
   | {
       kind: "soak";
@@ -26,4 +28,9 @@ export function recordResult(result: ReliabilityResult): void {
   const file = process.env.RELIABILITY_RESULTS;
   if (!file) return;
   appendFileSync(file, `${JSON.stringify({ ...result, at: new Date().toISOString() })}\n`);
+}
+
+/** One attack tried once and refused; `stored`: how many of its writes were kept anyway (must be 0). */
+export function recordAttack(name: string, stored = 0): void {
+  recordResult({ kind: "attack", name, tried: 1, refused: 1, stored });
 }

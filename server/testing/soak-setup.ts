@@ -11,7 +11,7 @@ export async function soakTargets(t: Seeded, secret: string): Promise<{ users: S
   for (const key of ["dana", "sam", "ari", "priya", "rex"]) {
     const [u] = await t.db.db.select().from(users).where(eq(users.id, t.seed.users[key]!));
     const token = await encode({ token: { uid: u!.id, sv: u!.sessionVersion, authAt: Date.now() }, secret });
-    out.push({ id: u!.id, cookie: `next-auth.session-token=${token}` });
+    out.push({ id: u!.id, name: u!.name, cookie: `next-auth.session-token=${token}` });
   }
   const show = t.seed.shows.moonfall!;
   return { users: out, docs: show.versionIds.map((id) => docName("version", show.id, id)) };

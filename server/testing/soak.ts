@@ -1,14 +1,17 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { testStroke } from "~/server/testing/annotation";
 import type { NodeMemory } from "~/server/testing/spawn-node";
 import { connectYClient, type YClient } from "~/server/testing/yclient";
 
 /**
  * Many light Yjs editors against one live node: each draws a small stroke every few seconds
  * (and erases its older ones, as people do), some leave and others join all the time. Every
- * client measures how long other clients' strokes took to reach it (same process, same clock).
+ * client measures how long other clients' strokes took to reach it (same process, same clock:
+ * a stroke's `createdAt` is when it was sent).
  * Used by `npm run bench:soak` and, shorter, by the reliability suite.
  */
-export type SoakUser = { id: string; cookie: string };
+/** `name`: as the server records it (an annotation must carry its author's own). */
+export type SoakUser = { id: string; name: string; cookie: string };
 
 export type SoakOptions = {
   /** ws://host:port/yjs/ */
@@ -109,10 +112,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       if (event.transaction.local) return;
       const now = Date.now();
       for (const key of event.keysChanged) {
-        const value = strokes.get(key) as { sentAt?: number } | undefined;
-        if (typeof value?.sentAt !== "number") continue;
+        const value = strokes.get(key) as { createdAt?: number } | undefined;
+        if (typeof value?.createdAt !== "number") continue;
         received++;
-        latencies.push(now - value.sentAt);
+        latencies.push(now - value.createdAt);
       }
     });
     void client.closed.then(({ code, reason }) => {
@@ -125,14 +128,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       () => {
         const key = `${client.doc.clientID}-${seq++}`;
         client.doc.transact(() => {
-          strokes.set(key, {
-            kind: "stroke",
-            authorId: user.id,
-            frame: 1001,
-            color: "#ff0",
-            points: [0.1, 0.1, 0.2, 0.25, 0.3, 0.2],
-            sentAt: Date.now(),
-          });
+          strokes.set(
+            key,
+            testStroke(key, user, {
+              color: "#ff0",
+              points: [0.1, 0.1, 0.2, 0.25, 0.3, 0.2],
+              createdAt: Date.now(),
+            }),
+          );
           editor.mine.push(key);
           if (editor.mine.length > 10) strokes.delete(editor.mine.shift()!);
         });

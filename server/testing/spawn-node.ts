@@ -9,7 +9,13 @@ import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
  * A live node (server/testing/realtime-node.ts, or another `script` that prints "ready <port>",
  * such as server/testing/ingest-node.ts) in its own process, as a deployment runs it.
  */
-export type NodeMemory = { rss: number; heap: number; lagMaxMs?: number };
+export type NodeMemory = {
+  rss: number;
+  heap: number;
+  lagMaxMs?: number;
+  /** The most RSS the process has had since it started (server/testing/ingest-node.ts answers it). */
+  peakRss?: number;
+};
 
 export type LiveNode = {
   port: number;

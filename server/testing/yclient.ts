@@ -33,7 +33,11 @@ export function connectYClient(
     markSynced = resolve;
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+    ws.on("close", (code, reason) => {
+      // Stops the awareness's own timer, which would keep the process alive (bench:soak never exited).
+      awareness.destroy();
+      resolve({ code, reason: reason.toString() });
+    }),
   );
   doc.on("update", (update: Uint8Array, origin: unknown) => {
     if (origin === ws) return;
