@@ -1,7 +1,6 @@
 import http from "node:http";
 import next from "next";
-import { openDatabase, setProcessDatabase } from "~/db/client";
-import { hasAnyUser, seedDemo } from "~/db/seed";
+import { openDatabase } from "~/db/client";
 import { EnvError, env } from "~/server/env";
 import {
   CLIENT_ADDRESS_HEADER,
@@ -11,10 +10,12 @@ import {
   newNonce,
   securityHeaders,
 } from "~/server/http/security";
+import { setProcessDatabase } from "~/server/process-db";
 import { redisBus } from "~/server/realtime/bus";
 import { liveLimitsFrom } from "~/server/realtime/guard/budget";
 import { liveJournalFor } from "~/server/realtime/journal";
 import { createRealtime } from "~/server/realtime/server";
+import { hasAnyUser, seedDemo } from "~/server/seed/demo";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
 
 /** The one process: Next pages and route handlers (tRPC, auth, media) plus the Yjs websocket. */

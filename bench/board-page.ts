@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { chromium } from "@playwright/test";
 import { encode } from "next-auth/jwt";
 import { startApp } from "../e2e/app";
-import { connectYClient, until } from "../server/testing/yclient";
+import { connectYClient, until } from "../testing/yclient";
 
 const COUNT = Number(process.env.BENCH_ANNOTATIONS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -29,12 +29,12 @@ import WebSocket from "ws";
 import * as Y from "yjs";
 import { openPostgres } from "~/db/client";
 import { notes, yjsUpdates } from "~/db/schema";
-import { seedDemo } from "~/db/seed";
 import { buildServer } from "~/scripts/build-server.mjs";
 import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
-import { docName } from "~/server/realtime/doc-name";
+import { seedDemo } from "~/server/seed/demo";
 import { LocalMediaStore } from "~/server/storage/media-store";
-import { demoName, testStroke } from "~/server/testing/annotation";
+import { docName } from "~/shared/doc-name";
+import { demoName, testStroke } from "~/testing/annotation";
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -341,7 +341,7 @@ async function startKind(kind: Kind, sb: Prepared, docIndex: number) {
     };
     procs = await Promise.all(
       Array.from({ length: kind === "shotboard-2-nodes" ? 2 : 1 }, () =>
-        spawnServer("server/testing/realtime-node.ts", { LIVE_JOURNAL_DIR: sb.journalDir(), ...env }, flags),
+        spawnServer("testing/realtime-node.ts", { LIVE_JOURNAL_DIR: sb.journalDir(), ...env }, flags),
       ),
     );
   }

@@ -17,7 +17,7 @@ import { openPostgres } from "~/db/client";
 import { frames, memberships, shots, shows, users, versions } from "~/db/schema";
 import { createContextInner } from "~/server/context";
 import { createCaller } from "~/server/root";
-import { addConsent, addLikenessUse, addTalent, setProvenance } from "~/server/testing/governance";
+import { addConsent, addLikenessUse, addTalent, setProvenance } from "~/testing/governance";
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DIRECTORS = Number(process.env.BENCH_DIRECTORS ?? 20);

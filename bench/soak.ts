@@ -14,10 +14,10 @@
  * a database is created for the run and dropped after it.
  */
 import { parseArgs } from "node:util";
-import { seededDatabase } from "~/server/testing/db";
-import { runSoak, type SoakInterval } from "~/server/testing/soak";
-import { soakTargets } from "~/server/testing/soak-setup";
-import { startLiveNode } from "~/server/testing/spawn-node";
+import { seededDatabase } from "~/testing/db";
+import { runSoak, type SoakInterval } from "~/testing/soak";
+import { soakTargets } from "~/testing/soak-setup";
+import { startLiveNode } from "~/testing/spawn-node";
 
 const { values } = parseArgs({
   options: { clients: { type: "string" }, minutes: { type: "string" } },

@@ -108,22 +108,3 @@ export async function inScope<T>(
     return fn(tx);
   });
 }
-
-const globalForDb = globalThis as unknown as { __shotboardDb?: Promise<DbHandle> };
-
-/**
- * The process-wide database. server.ts opens it before Next starts; route handlers bundled by
- * Next reach the same instance through globalThis (PGlite allows one opener per folder).
- */
-export function setProcessDatabase(handle: Promise<DbHandle>): void {
-  globalForDb.__shotboardDb = handle;
-}
-
-export async function getDb(): Promise<Database> {
-  if (!globalForDb.__shotboardDb) {
-    const { env } = await import("~/server/env");
-    const e = env();
-    globalForDb.__shotboardDb = openDatabase({ databaseUrl: e.DATABASE_URL, dataDir: e.dataDir });
-  }
-  return (await globalForDb.__shotboardDb).db;
-}

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inScope } from "~/db/client";
 import { shots, versions } from "~/db/schema";
 import { APP_ROLE } from "~/db/schema/roles";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { rowsOf, showScopedTables } from "~/server/testing/show-fingerprint";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { rowsOf, showScopedTables } from "~/testing/show-fingerprint";
 
 let t: Seeded;
 let A: Seeded["seed"]["shows"][string];

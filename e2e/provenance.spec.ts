@@ -5,12 +5,12 @@ import { eq } from "drizzle-orm";
 import sharp from "sharp";
 import { inScope, openDatabase } from "~/db/client";
 import { frames, shots, versions } from "~/db/schema";
-import { seedDemo } from "~/db/seed";
+import { seedDemo } from "~/server/seed/demo";
 import { readEmbeddedMetadata } from "~/server/services/embedded-metadata";
 import { storeImage } from "~/server/services/media";
 import { LocalMediaStore } from "~/server/storage/media-store";
-import { setProvenance } from "~/server/testing/governance";
-import { withPngChunks } from "~/server/testing/png-chunks";
+import { setProvenance } from "~/testing/governance";
+import { withPngChunks } from "~/testing/png-chunks";
 import { type AppProcess, startApp } from "./app";
 import { test as base, expect, userPage } from "./fixtures";
 

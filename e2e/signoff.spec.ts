@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openDatabase } from "~/db/client";
-import { seedDemo } from "~/db/seed";
+import { seedDemo } from "~/server/seed/demo";
 import { LocalMediaStore } from "~/server/storage/media-store";
-import { addConsent, addLikenessUse, addTalent, setProvenance } from "~/server/testing/governance";
+import { addConsent, addLikenessUse, addTalent, setProvenance } from "~/testing/governance";
 import { type AppProcess, startApp } from "./app";
 import { test as base, expect, openBoard, userPage } from "./fixtures";
 

@@ -6,7 +6,7 @@
  * Why not `node --import tsx` in production: tsx's module hooks run in a loader thread of
  * their own, a second V8 isolate that costs ~36 MiB of RSS for the life of the process. The
  * compiled module needs none, and starts faster. `npm start`, the e2e tests, the live
- * benchmark and the reliability suite's live nodes (server/testing/spawn-node.ts) run the
+ * benchmark and the reliability suite's live nodes (testing/spawn-node.ts) run the
  * compiled server; `npm run dev` and the unit tests keep tsx.
  *
  * Takes ~0.1 s, so it runs at every start: the output is never stale. Written to a temporary

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The summary table of `npm run test:reliability`: reads the JSON Lines the tests wrote
- * (server/testing/reliability-results.ts) and vitest's JSON report, prints totals per
+ * (testing/reliability-results.ts) and vitest's JSON report, prints totals per
  * category and every line behind them. Exit 1 when something was not blocked or not kept.
  */
 import { existsSync, readFileSync } from "node:fs";

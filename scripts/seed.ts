@@ -1,6 +1,6 @@
 import { openDatabase } from "~/db/client";
-import { DEMO_PASSWORD, hasAnyUser, seedDemo } from "~/db/seed";
 import { EnvError, env } from "~/server/env";
+import { DEMO_PASSWORD, hasAnyUser, seedDemo } from "~/server/seed/demo";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
 
 /** `npm run seed`: loads the demo studio into an empty database (embedded or DATABASE_URL). */

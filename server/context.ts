@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
-import { type Database, getDb } from "~/db/client";
+import type { Database } from "~/db/client";
 import { readSession, type Session } from "~/server/auth/session";
+import { getDb } from "~/server/process-db";
 import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "~/server/services/db-errors";
 
 export type Context = { db: Database; session: Session | null };

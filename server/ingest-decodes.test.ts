@@ -7,14 +7,9 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { processDecodeGate } from "~/server/services/decode-gate";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { pngFrame } from "~/server/testing/frames";
-import {
-  type IngestHttpServer,
-  ingestForm,
-  postForm,
-  startIngestHttp,
-} from "~/server/testing/ingest-http-server";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { pngFrame } from "~/testing/frames";
+import { type IngestHttpServer, ingestForm, postForm, startIngestHttp } from "~/testing/ingest-http-server";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "ingest-decodes-test-secret-0123456789abcdefghijk";

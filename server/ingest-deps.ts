@@ -1,6 +1,6 @@
-import { getDb } from "~/db/client";
 import { env } from "~/server/env";
 import type { IngestDeps } from "~/server/ingest-http";
+import { getDb } from "~/server/process-db";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
 
 /** The running app's database, media store and limits, for the ingest routes. */

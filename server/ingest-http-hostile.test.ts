@@ -10,16 +10,16 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { frames, provenance } from "~/db/schema";
 import { sha256 } from "~/server/services/media";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { pngFrame } from "~/server/testing/frames";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { pngFrame } from "~/testing/frames";
 import {
   type IngestHttpServer,
   ingestForm,
   postForm,
   startIngestHttp,
   storedCounts,
-} from "~/server/testing/ingest-http-server";
-import { recordResult } from "~/server/testing/reliability-results";
+} from "~/testing/ingest-http-server";
+import { recordResult } from "~/testing/reliability-results";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "ingest-hostile-test-secret-0123456789abcdefghijkl";

@@ -14,15 +14,15 @@ import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { auditEvents, pipelineTokens, provenance, users, versions } from "~/db/schema";
 import { env } from "~/server/env";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { fakeMp4, pngClaiming, pngSequence } from "~/server/testing/frames";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { fakeMp4, pngClaiming, pngSequence } from "~/testing/frames";
 import {
   ingestForm as form,
   type IngestHttpServer,
   postForm,
   startIngestHttp,
   storedCounts,
-} from "~/server/testing/ingest-http-server";
+} from "~/testing/ingest-http-server";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "ingest-http-test-secret-0123456789abcdefghijklmnop";

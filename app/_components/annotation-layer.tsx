@@ -1,8 +1,8 @@
 "use client";
 
 import { createElement, memo } from "react";
-import type { Shape } from "~/app/_lib/annotations";
-import { boundsOf, type Primitive, shapePrimitives } from "~/app/_lib/shapes";
+import type { Shape } from "~/shared/annotations";
+import { boundsOf, type Primitive, shapePrimitives } from "~/shared/shapes";
 
 const TEST_IDS: Record<Shape["kind"], string> = {
   stroke: "stroke",

@@ -1,7 +1,7 @@
 "use client";
 
 import type { Tool } from "~/app/_components/frame-viewer";
-import { WIDTHS } from "~/app/_lib/annotations";
+import { WIDTHS } from "~/shared/annotations";
 
 export const COLORS = ["#ff3b6b", "#ffd23f", "#3bd1ff", "#7cff6b", "#ffffff"];
 

@@ -10,8 +10,8 @@ import {
   mayEdit,
   newId,
   removeAnnotations,
-} from "~/app/_lib/annotations";
-import { type Mentionable, mentionParts, parseMentions, type Thread } from "~/app/_lib/comments";
+} from "~/shared/annotations";
+import { type Mentionable, mentionParts, parseMentions, type Thread } from "~/shared/comments";
 
 /** Plain text with @mentions highlighted: React text nodes only, never HTML. */
 export function MentionText({ text, members }: { text: string; members: Mentionable[] }) {

@@ -4,6 +4,8 @@ import { type FormEvent, type PointerEvent, useEffect, useRef, useState } from "
 import type * as Y from "yjs";
 import { AnnotationLayer } from "~/app/_components/annotation-layer";
 import { MentionInput } from "~/app/_components/mention-input";
+import { clipTime } from "~/app/_lib/playback";
+import type { FrameInfo } from "~/server/services/versions";
 import {
   type Annotation,
   addAnnotation,
@@ -19,13 +21,11 @@ import {
   removeAnnotations,
   type Shape,
   TEXT_SIZE,
-} from "~/app/_lib/annotations";
-import { type Mentionable, parseMentions } from "~/app/_lib/comments";
-import { clipTime } from "~/app/_lib/playback";
-import type { Zoom } from "~/app/_lib/session";
-import { hits, translate } from "~/app/_lib/shapes";
-import { finishStroke, pressureOf, type Sample, toStroke } from "~/app/_lib/stroke";
-import type { FrameInfo } from "~/server/services/versions";
+} from "~/shared/annotations";
+import type { Zoom } from "~/shared/board-session";
+import { type Mentionable, parseMentions } from "~/shared/comments";
+import { hits, translate } from "~/shared/shapes";
+import { finishStroke, pressureOf, type Sample, toStroke } from "~/shared/stroke";
 
 export type Tool = "select" | "pen" | "arrow" | "rect" | "ellipse" | "text" | "eraser" | "comment" | "laser";
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
-import { type Mentionable, mentionAt, suggestMembers } from "~/app/_lib/comments";
+import { type Mentionable, mentionAt, suggestMembers } from "~/shared/comments";
 
 /**
  * A text input that suggests show members after "@" (arrow keys + Enter/Tab, or click) and

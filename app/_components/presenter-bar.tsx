@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import type * as Y from "yjs";
 import type { Peer } from "~/app/_components/presence";
-import { type BoardSession, readSession, sessionMap, writeSession } from "~/app/_lib/session";
+import { type BoardSession, readSession, sessionMap, writeSession } from "~/shared/board-session";
 
 /** The board's live session, re-read whenever it changes. */
 export function useBoardSession(doc: Y.Doc | null, defaultPresenterId: string | null): BoardSession | null {

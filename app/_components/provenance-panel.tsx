@@ -7,7 +7,7 @@ import { useId, useState } from "react";
 import { useTRPC } from "~/app/_components/trpc";
 import type { EmbeddedProvenance, InputAsset } from "~/db/schema/provenance";
 import type { AppRouter } from "~/server/root";
-import { DIGITAL_SOURCE_TYPES, sourceTypeUri } from "~/server/services/digital-source-types";
+import { DIGITAL_SOURCE_TYPES, sourceTypeUri } from "~/shared/digital-source-types";
 
 type ShowInfo = inferRouterOutputs<AppRouter>["show"]["bySlug"];
 type View = inferRouterOutputs<AppRouter>["provenance"]["get"];

@@ -21,14 +21,14 @@ import { type LiveStatus, useLiveDoc } from "~/app/_components/use-live-doc";
 import { useLiveStatuses } from "~/app/_components/use-live-statuses";
 import { usePlaybackLoop, usePreload } from "~/app/_components/use-playback";
 import { useReadyOnce } from "~/app/_components/use-ready-once";
-import { type Comment, isShape, type Point, showsOn, WIDTHS } from "~/app/_lib/annotations";
 import { playableFrames } from "~/app/_lib/clip-frames";
-import { type Mentionable, threadsOf } from "~/app/_lib/comments";
 import { clampIndex, fullRange, normaliseRange, type Range, shuttle } from "~/app/_lib/playback";
-import { mayDraw, NO_ZOOM, writeSession, type Zoom } from "~/app/_lib/session";
-import { docName } from "~/server/realtime/doc-name";
 import type { AppRouter } from "~/server/root";
 import type { VersionDetail } from "~/server/services/versions";
+import { type Comment, isShape, type Point, showsOn, WIDTHS } from "~/shared/annotations";
+import { mayDraw, NO_ZOOM, writeSession, type Zoom } from "~/shared/board-session";
+import { type Mentionable, threadsOf } from "~/shared/comments";
+import { docName } from "~/shared/doc-name";
 
 type ShowInfo = inferRouterOutputs<AppRouter>["show"]["bySlug"];
 type User = { id: string; name: string };

@@ -1,7 +1,7 @@
 "use client";
 
 import type { Range } from "~/app/_lib/playback";
-import type { Zoom } from "~/app/_lib/session";
+import type { Zoom } from "~/shared/board-session";
 
 /**
  * Playback controls: first/previous/play/next/last, the frame counter (the shot's own frame

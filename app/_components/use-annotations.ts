@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 import type * as Y from "yjs";
-import { type Annotation, AnnotationIndex, annotationsOf, createUndoManager } from "~/app/_lib/annotations";
+import { type Annotation, AnnotationIndex, annotationsOf, createUndoManager } from "~/shared/annotations";
 
 /**
  * The version's annotations, indexed by frame. `revision` changes whenever they do, so

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { decodeAccess, type LiveAccess, MESSAGE_ACCESS } from "~/server/realtime/protocol";
+import { decodeAccess, type LiveAccess, MESSAGE_ACCESS } from "~/shared/live-protocol";
 
 export type LiveStatus =
   | { state: "connecting" }

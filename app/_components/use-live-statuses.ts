@@ -4,7 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useState } from "react";
 import type * as Y from "yjs";
 import { useTRPC } from "~/app/_components/trpc";
-import { DECISIONS_KEY } from "~/app/_lib/session";
+import { DECISIONS_KEY } from "~/shared/board-session";
 
 /**
  * Version statuses that follow sign-off decisions while the board is open: the page's playlist

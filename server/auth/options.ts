@@ -2,12 +2,13 @@ import { eq, sql } from "drizzle-orm";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
-import { type Database, getDb, inScope } from "~/db/client";
+import { type Database, inScope } from "~/db/client";
 import { users } from "~/db/schema";
 import { burnPasswordCheck, verifyPassword } from "~/server/auth/password";
 import { lockedError, lockedUntil, recordFailure, recordSuccess, throttleKeys } from "~/server/auth/throttle";
 import { env } from "~/server/env";
 import { CLIENT_ADDRESS_HEADER } from "~/server/http/security";
+import { getDb } from "~/server/process-db";
 import { isDatabaseUnavailable } from "~/server/services/db-errors";
 
 const ZCredentials = z.object({

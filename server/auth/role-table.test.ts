@@ -16,15 +16,15 @@ import WebSocket from "ws";
 import { type ShowRole, shows, users } from "~/db/schema";
 import { can, PERMISSIONS, type Permission } from "~/server/auth/permissions";
 import { env } from "~/server/env";
-import { docName } from "~/server/realtime/doc-name";
-import { decodeAccess, type LiveAccess, MESSAGE_ACCESS } from "~/server/realtime/protocol";
 import { CLOSE, createRealtime, type Realtime } from "~/server/realtime/server";
 import { appRouter } from "~/server/root";
-import { demoName } from "~/server/testing/annotation";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { connectYClient, until } from "~/server/testing/yclient";
-import { type Schema, sample } from "~/server/testing/zod-sample";
 import { ZShowScopeInput } from "~/server/trpc";
+import { docName } from "~/shared/doc-name";
+import { decodeAccess, type LiveAccess, MESSAGE_ACCESS } from "~/shared/live-protocol";
+import { demoName } from "~/testing/annotation";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { connectYClient, until } from "~/testing/yclient";
+import { type Schema, sample } from "~/testing/zod-sample";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "role-table-test-secret-0123456789abcdefghijklmnop";

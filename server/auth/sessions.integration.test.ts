@@ -10,17 +10,17 @@ import { eq } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { signinThrottle, users } from "~/db/schema";
-import { DEMO_PASSWORD } from "~/db/seed";
 import { authOptions, checkCredentials } from "~/server/auth/options";
 import { readSession, SESSION_MAX_AGE_MS } from "~/server/auth/session";
 import { describeSignInError, LOCKED_PREFIX, WRONG_CREDENTIALS } from "~/server/auth/signin-error";
 import { THROTTLE } from "~/server/auth/throttle";
 import { env } from "~/server/env";
-import { docName } from "~/server/realtime/doc-name";
 import { CLOSE, createRealtime, type Realtime } from "~/server/realtime/server";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { recordResult } from "~/server/testing/reliability-results";
-import { connectYClient } from "~/server/testing/yclient";
+import { DEMO_PASSWORD } from "~/server/seed/demo";
+import { docName } from "~/shared/doc-name";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { recordResult } from "~/testing/reliability-results";
+import { connectYClient } from "~/testing/yclient";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "sessions-test-secret-0123456789abcdefghijklmnop";

@@ -17,8 +17,9 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { memberships, shows, users } from "~/db/schema";
 import { env } from "~/server/env";
-import { docName } from "~/server/realtime/doc-name";
 import { postgresDocStore } from "~/server/realtime/persistence";
+import { CLOSE, createRealtime, type Realtime } from "~/server/realtime/server";
+import { docName } from "~/shared/doc-name";
 import {
   decodeAccess,
   encodeAwareness,
@@ -27,10 +28,9 @@ import {
   MESSAGE_AWARENESS,
   MESSAGE_SYNC,
   message,
-} from "~/server/realtime/protocol";
-import { CLOSE, createRealtime, type Realtime } from "~/server/realtime/server";
-import { demoAuthor, demoName, testStroke } from "~/server/testing/annotation";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+} from "~/shared/live-protocol";
+import { demoAuthor, demoName, testStroke } from "~/testing/annotation";
+import { type Seeded, seededDatabase } from "~/testing/db";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "abuse-test-secret-0123456789abcdefghijklmnopqrs";

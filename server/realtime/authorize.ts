@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { FrameRange } from "~/app/_lib/annotation-schema";
 import { type Database, inScope } from "~/db/client";
 import {
   boardItems,
@@ -16,8 +15,9 @@ import {
 } from "~/db/schema";
 import { can } from "~/server/auth/permissions";
 import { readSession, readSessionClaims, type SessionUser, sessionOf } from "~/server/auth/session";
-import { type DocRef, parseDocName } from "~/server/realtime/doc-name";
 import { liveMembership } from "~/server/services/shows";
+import type { FrameRange } from "~/shared/annotation-schema";
+import { type DocRef, parseDocName } from "~/shared/doc-name";
 
 export type UpgradeVerdict =
   | {

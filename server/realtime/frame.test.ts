@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
-import { binaryFrame } from "~/server/realtime/protocol";
+import { binaryFrame } from "~/server/realtime/frame";
 
 // Rooms write one pre-built frame to every socket (Room.fanOut) next to ws's own frames on the
 // same socket: a real ws client must read both, in order, at every length encoding.

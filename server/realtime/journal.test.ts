@@ -4,8 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { MAX_STROKE_POINTS } from "~/app/_lib/annotation-schema";
-import { docName } from "~/server/realtime/doc-name";
 import {
   decodeRecords,
   encodeRecord,
@@ -14,8 +12,10 @@ import {
   recoverJournals,
 } from "~/server/realtime/journal";
 import { postgresDocStore } from "~/server/realtime/persistence";
-import { demoName, testStroke } from "~/server/testing/annotation";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { MAX_STROKE_POINTS } from "~/shared/annotation-schema";
+import { docName } from "~/shared/doc-name";
+import { demoName, testStroke } from "~/testing/annotation";
+import { type Seeded, seededDatabase } from "~/testing/db";
 
 let t: Seeded;
 let dir: string;

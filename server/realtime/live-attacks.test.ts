@@ -9,15 +9,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { notes, users } from "~/db/schema";
-import { docName } from "~/server/realtime/doc-name";
 import { postgresDocStore } from "~/server/realtime/persistence";
-import { encodeAwareness, MESSAGE_AWARENESS, MESSAGE_SYNC, message } from "~/server/realtime/protocol";
 import type { RealtimeOptions } from "~/server/realtime/server";
-import { testStroke } from "~/server/testing/annotation";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { connectAs, type Live, startLive as startInProcess } from "~/server/testing/in-process-live";
-import { recordAttack } from "~/server/testing/reliability-results";
-import { until, type YClient } from "~/server/testing/yclient";
+import { docName } from "~/shared/doc-name";
+import { encodeAwareness, MESSAGE_AWARENESS, MESSAGE_SYNC, message } from "~/shared/live-protocol";
+import { testStroke } from "~/testing/annotation";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { connectAs, type Live, startLive as startInProcess } from "~/testing/in-process-live";
+import { recordAttack } from "~/testing/reliability-results";
+import { until, type YClient } from "~/testing/yclient";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "live-attacks-secret-0123456789abcdefghijklmn";

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { docName } from "~/server/realtime/doc-name";
 import { appendSql, postgresDocStore } from "~/server/realtime/persistence";
-import { demoName, testStroke } from "~/server/testing/annotation";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { docName } from "~/shared/doc-name";
+import { demoName, testStroke } from "~/testing/annotation";
+import { type Seeded, seededDatabase } from "~/testing/db";
 
 let t: Seeded;
 beforeAll(async () => {

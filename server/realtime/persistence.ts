@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import * as Y from "yjs";
-import { type Database, inScope } from "~/db/client";
+import { type Database, inScope, type Queryable } from "~/db/client";
 import { APP_ROLE, yjsUpdates } from "~/db/schema";
 import { repairTooDeep } from "~/server/realtime/guard/deep-repair";
 
@@ -47,20 +47,24 @@ export function appendSql(showId: string, docName: string, update: Uint8Array): 
   ].join(";\n");
 }
 
+/** A document's stored updates, oldest first, read inside the caller's scoped transaction. */
+export async function storedUpdates(tx: Queryable, showId: string, docName: string): Promise<Uint8Array[]> {
+  const rows = await tx
+    .select({ update: yjsUpdates.update })
+    .from(yjsUpdates)
+    .where(and(eq(yjsUpdates.showId, showId), eq(yjsUpdates.docName, docName)))
+    .orderBy(asc(yjsUpdates.id));
+  return rows.map((r) => r.update);
+}
+
 export function postgresDocStore(db: Database, exec?: (text: string) => Promise<void>): DocStore {
   const scope = (showId: string) => ({ showId, userId: null });
   return {
     async load(showId, docName) {
-      const rows = await inScope(db, scope(showId), (tx) =>
-        tx
-          .select({ update: yjsUpdates.update })
-          .from(yjsUpdates)
-          .where(and(eq(yjsUpdates.showId, showId), eq(yjsUpdates.docName, docName)))
-          .orderBy(asc(yjsUpdates.id)),
-      );
+      const rows = await inScope(db, scope(showId), (tx) => storedUpdates(tx, showId, docName));
       if (rows.length === 0) return { update: null, rows: 0 };
-      if (rows.length === 1) return { update: rows[0]!.update, rows: 1 };
-      return { update: Y.mergeUpdates(rows.map((r) => r.update)), rows: rows.length };
+      if (rows.length === 1) return { update: rows[0]!, rows: 1 };
+      return { update: Y.mergeUpdates(rows), rows: rows.length };
     },
 
     async append(showId, docName, update) {

@@ -15,19 +15,19 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { memberships, type ShowRole, shows, users, yjsUpdates } from "~/db/schema";
 import { env } from "~/server/env";
-import { docName } from "~/server/realtime/doc-name";
 import { openJournal } from "~/server/realtime/journal";
 import { postgresDocStore } from "~/server/realtime/persistence";
+import { CLOSE, createRealtime, type Realtime } from "~/server/realtime/server";
+import { docName } from "~/shared/doc-name";
 import {
   encodeAwareness,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
   MESSAGE_SYNC,
   message,
-} from "~/server/realtime/protocol";
-import { CLOSE, createRealtime, type Realtime } from "~/server/realtime/server";
-import { demoAuthor, testComment, testStroke } from "~/server/testing/annotation";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+} from "~/shared/live-protocol";
+import { demoAuthor, testComment, testStroke } from "~/testing/annotation";
+import { type Seeded, seededDatabase } from "~/testing/db";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "realtime-test-secret-0123456789abcdefghijklmnop";
@@ -513,7 +513,7 @@ describe("live documents", () => {
     const one = await connect("sam", doc);
     expect(one.map.toJSON()).toEqual(writer.map.toJSON());
     const room = realtime.rooms.get(doc)!;
-    const encoded = (room as unknown as { fullState: Uint8Array }).fullState;
+    const encoded = (room as unknown as { newcomers: { whole: Uint8Array } }).newcomers.whole;
     writer.map.doc!.transact(() => {
       writer.map.set("after-1", note("dana", "after-1", "small change"));
       writer.map.delete("big-0");
@@ -528,7 +528,7 @@ describe("live documents", () => {
     viaProvider.provider.destroy();
     const two = await connect("ari", doc);
     // The same encoding was handed out, with the changes since: ari has all of it.
-    expect((room as unknown as { fullState: Uint8Array }).fullState).toBe(encoded);
+    expect((room as unknown as { newcomers: { whole: Uint8Array } }).newcomers.whole).toBe(encoded);
     expect(textOf(two.map, "after-1")).toBe("small change");
     expect(two.map.has("big-0")).toBe(false);
     expect(two.map.toJSON()).toEqual(writer.map.toJSON());
@@ -538,7 +538,7 @@ describe("live documents", () => {
     });
     await writer.roundTrip();
     const three = await connect("rex", doc);
-    expect((room as unknown as { fullState: Uint8Array }).fullState).not.toBe(encoded);
+    expect((room as unknown as { newcomers: { whole: Uint8Array } }).newcomers.whole).not.toBe(encoded);
     expect(three.map.toJSON()).toEqual(writer.map.toJSON());
     for (const c of [writer, one, two, three]) c.close();
   });

@@ -7,10 +7,10 @@ import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { users, yjsUpdates } from "~/db/schema";
-import { docName } from "~/server/realtime/doc-name";
-import { demoName, testStroke } from "~/server/testing/annotation";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { connectYClient, until, type YClient } from "~/server/testing/yclient";
+import { docName } from "~/shared/doc-name";
+import { demoName, testStroke } from "~/testing/annotation";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { connectYClient, until, type YClient } from "~/testing/yclient";
 
 /** Two live nodes as separate processes sharing PostgreSQL and Redis, as behind a load balancer. */
 const SECRET = "scale-out-test-secret-0123456789abcdefghij";
@@ -24,7 +24,7 @@ const journalDirs = new Set<string>();
 
 /** `journalDir`: a killed node's folder, for its restart to recover what it left there. */
 function startNode(journalDir = mkdtempSync(path.join(tmpdir(), "shotboard-journal-"))): Promise<Node> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/testing/realtime-node.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "testing/realtime-node.ts"], {
     env: {
       ...process.env,
       DATABASE_URL: t.db.url!,

@@ -1,6 +1,6 @@
 /**
  * Many uploads at once, over HTTP, against a node serving the real upload routes
- * (server/testing/ingest-node.ts) on PostgreSQL: browser uploads by the three Moonfall roles
+ * (testing/ingest-node.ts) on PostgreSQL: browser uploads by the three Moonfall roles
  * that may upload and by Tidewater members, and pipeline ingests with each show's token, to
  * all six shots, all fired together. Some send the same frames (or clip) to the same shot at
  * the same moment and must get one version between them; some send the same frames to several
@@ -16,12 +16,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, frames, media, provenance, shots, versions } from "~/db/schema";
 import { NOT_FOUND_MESSAGE } from "~/server/errors";
 import { sha256 } from "~/server/services/media";
-import type { Seeded } from "~/server/testing/db";
-import { fakeMp4, pngFrame } from "~/server/testing/frames";
-import { seededLiveNode } from "~/server/testing/live-node-fixture";
-import { recordResult } from "~/server/testing/reliability-results";
-import { soakTargets } from "~/server/testing/soak-setup";
-import type { LiveNode } from "~/server/testing/spawn-node";
+import type { Seeded } from "~/testing/db";
+import { fakeMp4, pngFrame } from "~/testing/frames";
+import { seededLiveNode } from "~/testing/live-node-fixture";
+import { recordResult } from "~/testing/reliability-results";
+import { soakTargets } from "~/testing/soak-setup";
+import type { LiveNode } from "~/testing/spawn-node";
 
 const SECRET = "upload-race-secret-upload-race-secret-0123456";
 
@@ -45,7 +45,7 @@ type Answer = { status: number; text: string; body: Record<string, unknown> | nu
 
 const live = seededLiveNode({
   secret: SECRET,
-  script: "server/testing/ingest-node.ts",
+  script: "testing/ingest-node.ts",
   env: (t) => ({ MEDIA_DIR: t.mediaDir }),
 });
 let t: Seeded;

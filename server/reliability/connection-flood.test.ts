@@ -7,11 +7,11 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { testStroke } from "~/server/testing/annotation";
-import { seededLiveNode } from "~/server/testing/live-node-fixture";
-import { recordResult } from "~/server/testing/reliability-results";
-import { soakTargets } from "~/server/testing/soak-setup";
-import { connectYClient } from "~/server/testing/yclient";
+import { testStroke } from "~/testing/annotation";
+import { seededLiveNode } from "~/testing/live-node-fixture";
+import { recordResult } from "~/testing/reliability-results";
+import { soakTargets } from "~/testing/soak-setup";
+import { connectYClient } from "~/testing/yclient";
 
 const SECRET = "flood-test-secret-flood-test-secret-0123456";
 const ORIGIN = "http://localhost:3000";

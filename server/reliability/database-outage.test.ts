@@ -1,6 +1,6 @@
 /**
  * PostgreSQL goes away and comes back while the app runs, without touching the machine's
- * PostgreSQL: the app's database URL points at a TCP proxy (server/testing/tcp-proxy.ts) in
+ * PostgreSQL: the app's database URL points at a TCP proxy (testing/tcp-proxy.ts) in
  * front of this test's own database. During the outage tRPC answers a clear "database
  * unavailable" error (not a 500), a sign-off cut in the middle of its transaction leaves no
  * decision and an intact audit chain, live strokes are not lost (with the node's journal they
@@ -18,18 +18,19 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
-import { type DbHandle, openPostgres, setProcessDatabase } from "~/db/client";
+import { type DbHandle, openPostgres } from "~/db/client";
 import { decisions, notes, users, yjsUpdates } from "~/db/schema";
 import { createContext, createContextInner } from "~/server/context";
+import { setProcessDatabase } from "~/server/process-db";
 import { decodeRecords, type Journal, openJournal } from "~/server/realtime/journal";
 import { createRealtime, type Realtime } from "~/server/realtime/server";
 import { appRouter, createCaller } from "~/server/root";
-import { testStroke } from "~/server/testing/annotation";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { recordResult } from "~/server/testing/reliability-results";
-import { soakTargets } from "~/server/testing/soak-setup";
-import { startTcpProxy, type TcpProxy } from "~/server/testing/tcp-proxy";
-import { connectYClient, until } from "~/server/testing/yclient";
+import { testStroke } from "~/testing/annotation";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { recordResult } from "~/testing/reliability-results";
+import { soakTargets } from "~/testing/soak-setup";
+import { startTcpProxy, type TcpProxy } from "~/testing/tcp-proxy";
+import { connectYClient, until } from "~/testing/yclient";
 
 const SECRET = "outage-test-secret-outage-test-secret-01234";
 vi.hoisted(() => {

@@ -11,12 +11,12 @@ import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { postgresDocStore } from "~/server/realtime/persistence";
-import { MESSAGE_ACCESS } from "~/server/realtime/protocol";
-import { testStroke } from "~/server/testing/annotation";
-import { seededLiveNode } from "~/server/testing/live-node-fixture";
-import { recordResult } from "~/server/testing/reliability-results";
-import type { SoakUser } from "~/server/testing/soak";
-import { soakTargets } from "~/server/testing/soak-setup";
+import { MESSAGE_ACCESS } from "~/shared/live-protocol";
+import { testStroke } from "~/testing/annotation";
+import { seededLiveNode } from "~/testing/live-node-fixture";
+import { recordResult } from "~/testing/reliability-results";
+import type { SoakUser } from "~/testing/soak";
+import { soakTargets } from "~/testing/soak-setup";
 
 const SECRET = "kill-test-secret-kill-test-secret-0123456789";
 const ORIGIN = "http://localhost:3000";

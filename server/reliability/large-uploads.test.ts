@@ -1,6 +1,6 @@
 /**
  * Ten large uploads at once, over HTTP, against a node serving the real upload routes
- * (server/testing/ingest-node.ts) on PostgreSQL: each carries two 8000×8000 frames, and one
+ * (testing/ingest-node.ts) on PostgreSQL: each carries two 8000×8000 frames, and one
  * such frame holds ~150 MB while it decodes. Decodes are bounded per node, shared by every
  * request (MEDIA_DECODE_CONCURRENCY=2), so all ten are stored while the node's memory stays
  * bounded. The node's peak RSS goes into the summary (reported, not asserted: it depends on
@@ -9,12 +9,12 @@
 import { count } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { frames, versions } from "~/db/schema";
-import type { Seeded } from "~/server/testing/db";
-import { pngFrame } from "~/server/testing/frames";
-import { seededLiveNode } from "~/server/testing/live-node-fixture";
-import { filesUnder } from "~/server/testing/media-files";
-import { recordResult } from "~/server/testing/reliability-results";
-import type { LiveNode } from "~/server/testing/spawn-node";
+import type { Seeded } from "~/testing/db";
+import { pngFrame } from "~/testing/frames";
+import { seededLiveNode } from "~/testing/live-node-fixture";
+import { filesUnder } from "~/testing/media-files";
+import { recordResult } from "~/testing/reliability-results";
+import type { LiveNode } from "~/testing/spawn-node";
 
 const SECRET = "large-uploads-secret-large-uploads-secret-0123";
 const UPLOADS = 10;
@@ -23,7 +23,7 @@ const SIDE = 8000;
 
 const live = seededLiveNode({
   secret: SECRET,
-  script: "server/testing/ingest-node.ts",
+  script: "testing/ingest-node.ts",
   env: (t) => ({ MEDIA_DIR: t.mediaDir, MEDIA_DECODE_CONCURRENCY: "2" }),
 });
 let t: Seeded;

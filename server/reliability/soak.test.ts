@@ -4,10 +4,10 @@
  * heap after GC does not grow beyond a bound, and stroke latency stays within bounds.
  */
 import { describe, expect, it } from "vitest";
-import { seededLiveNode } from "~/server/testing/live-node-fixture";
-import { recordResult } from "~/server/testing/reliability-results";
-import { runSoak } from "~/server/testing/soak";
-import { soakTargets } from "~/server/testing/soak-setup";
+import { seededLiveNode } from "~/testing/live-node-fixture";
+import { recordResult } from "~/testing/reliability-results";
+import { runSoak } from "~/testing/soak";
+import { soakTargets } from "~/testing/soak-setup";
 
 const SECRET = "soak-test-secret-soak-test-secret-012345678";
 const ORIGIN = "http://localhost:3000";

@@ -19,10 +19,10 @@ import { readSession } from "~/server/auth/session";
 import { createContextInner } from "~/server/context";
 import { env } from "~/server/env";
 import { appRouter } from "~/server/root";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { recordResult } from "~/server/testing/reliability-results";
-import { type Schema, type Slot, sample } from "~/server/testing/zod-sample";
 import { ZShowScopeInput } from "~/server/trpc";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { recordResult } from "~/testing/reliability-results";
+import { type Schema, type Slot, sample } from "~/testing/zod-sample";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "fuzz-test-secret-0123456789abcdefghijklmnopqrstu";

@@ -20,10 +20,10 @@ import { createContextInner } from "~/server/context";
 import { env } from "~/server/env";
 import { NOT_FOUND_MESSAGE } from "~/server/errors";
 import { appRouter } from "~/server/root";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { rowsOf, showFingerprint, showScopedTables } from "~/server/testing/show-fingerprint";
-import { type Schema, type Slot, sample, slotsOf } from "~/server/testing/zod-sample";
 import { ZShowScopeInput } from "~/server/trpc";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { rowsOf, showFingerprint, showScopedTables } from "~/testing/show-fingerprint";
+import { type Schema, type Slot, sample, slotsOf } from "~/testing/zod-sample";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "isolation-test-secret-0123456789abcdefghijklmnop";

@@ -7,7 +7,7 @@ import { NOT_FOUND_MESSAGE } from "~/server/errors";
 import { onShowAccessChanged } from "~/server/services/access-events";
 import { listAudit } from "~/server/services/audit";
 import { verifyChain } from "~/server/services/audit-hash";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { type Seeded, seededDatabase } from "~/testing/db";
 
 let t: Seeded;
 let moonfall: Seeded["seed"]["shows"][string];

@@ -7,10 +7,10 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, inScope, openDatabase } from "~/db/client";
 import { auditEvents, shows } from "~/db/schema";
-import { seedDemo } from "~/db/seed";
+import { seedDemo } from "~/server/seed/demo";
 import { describeReport, exportEvents, toJsonLines, verifyShowChain } from "~/server/services/audit-verify";
 import { LocalMediaStore } from "~/server/storage/media-store";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { type Seeded, seededDatabase } from "~/testing/db";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");

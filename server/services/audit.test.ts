@@ -11,7 +11,7 @@ import {
   sha256Hex,
   verifyChain,
 } from "~/server/services/audit-hash";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
+import { type Seeded, seededDatabase } from "~/testing/db";
 
 type Event = HashedAuditFields & { hash: string };
 

@@ -6,8 +6,8 @@ import { credits, notes, versions } from "~/db/schema";
 import { listAudit } from "~/server/services/audit";
 import { creditsPdf } from "~/server/services/credits-pdf";
 import { CSV_HEADER, creditsCsv, csvCell } from "~/server/services/credits-report";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { addConsent, addLikenessUse, addTalent, setProvenance } from "~/server/testing/governance";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { addConsent, addLikenessUse, addTalent, setProvenance } from "~/testing/governance";
 
 type Caller = Awaited<ReturnType<Seeded["as"]>>;
 

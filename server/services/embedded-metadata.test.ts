@@ -3,7 +3,7 @@ import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readEmbeddedMetadata } from "~/server/services/embedded-metadata";
-import { withJpegSegment, withPngChunks } from "~/server/testing/png-chunks";
+import { withJpegSegment, withPngChunks } from "~/testing/png-chunks";
 
 const A1111 = [
   "a lighthouse keeper on a cliff at dusk, volumetric fog, (film grain:1.2)",

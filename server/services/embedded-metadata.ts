@@ -1,6 +1,6 @@
 import { inflateSync } from "node:zlib";
 import type { EmbeddedProvenance } from "~/db/schema/provenance";
-import { sourceTypeCode } from "~/server/services/digital-source-types";
+import { sourceTypeCode } from "~/shared/digital-source-types";
 
 /**
  * Reads what generation tools and cameras write into image files: PNG text chunks

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { DIGITAL_SOURCE_TYPE_CODES } from "~/server/services/digital-source-types";
 import { findUnstorableText } from "~/server/services/input-guard";
 import {
   jsonBytes,
@@ -7,6 +6,7 @@ import {
   provenanceShapeIssue,
   provenanceSizeIssue,
 } from "~/server/services/provenance-limits";
+import { DIGITAL_SOURCE_TYPE_CODES } from "~/shared/digital-source-types";
 
 /** The IPTC Digital Source Type vocabulary: one list for ingest and the provenance panel. */
 export const IPTC_SOURCE_TYPES = DIGITAL_SOURCE_TYPE_CODES;

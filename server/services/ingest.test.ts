@@ -8,9 +8,9 @@ import { MediaNotPublished } from "~/server/services/ingest-media";
 import { sha256, sniffClip } from "~/server/services/media";
 import { getVersion } from "~/server/services/versions";
 import { LocalMediaStore, type MediaStore } from "~/server/storage/media-store";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { fakeMp4, fakeWebm, pngClaiming, pngFrame, pngSequence } from "~/server/testing/frames";
-import { filesUnder } from "~/server/testing/media-files";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { fakeMp4, fakeWebm, pngClaiming, pngFrame, pngSequence } from "~/testing/frames";
+import { filesUnder } from "~/testing/media-files";
 
 let t: Seeded;
 let showId: string;

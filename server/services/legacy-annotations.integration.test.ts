@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
-import { docName } from "~/server/realtime/doc-name";
 import { postgresDocStore } from "~/server/realtime/persistence";
 import { notesCsv } from "~/server/services/notes-export";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { connectAs, startLive } from "~/server/testing/in-process-live";
-import { until } from "~/server/testing/yclient";
+import { docName } from "~/shared/doc-name";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { connectAs, startLive } from "~/testing/in-process-live";
+import { until } from "~/testing/yclient";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "legacy-annotations-secret-0123456789abcdefgh";

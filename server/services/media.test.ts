@@ -9,8 +9,8 @@ import { media } from "~/db/schema";
 import { AppError } from "~/server/errors";
 import { sha256, sniffImage, storeImage, THUMB_WIDTH } from "~/server/services/media";
 import { LocalMediaStore, type MediaStore, mediaKeys } from "~/server/storage/media-store";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { filesUnder } from "~/server/testing/media-files";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { filesUnder } from "~/testing/media-files";
 
 let t: Seeded;
 let showId: string;

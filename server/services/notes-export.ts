@@ -1,12 +1,12 @@
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
 import sharp from "sharp";
-import { isShape, type Shape } from "~/app/_lib/annotations";
-import { type Primitive, shapesSvg } from "~/app/_lib/shapes";
 import type { Note } from "~/db/schema";
 import { winAnsi } from "~/server/services/credits-pdf";
 import { csvCell } from "~/server/services/credits-report";
 import type { BoardNotes } from "~/server/services/notes";
 import type { FrameInfo } from "~/server/services/versions";
+import { isShape, type Shape } from "~/shared/annotations";
+import { type Primitive, shapesSvg } from "~/shared/shapes";
 
 const CSV_HEADER = [
   "shot",

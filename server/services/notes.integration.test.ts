@@ -6,19 +6,19 @@ import { decodePDFRawStream, PDFDocument, PDFName, PDFRawStream } from "pdf-lib"
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
-import type { Annotation } from "~/app/_lib/annotations";
 import { notes, users } from "~/db/schema";
 import { env } from "~/server/env";
-import { docName } from "~/server/realtime/doc-name";
 import { postgresDocStore } from "~/server/realtime/persistence";
 import { createRealtime, type Realtime } from "~/server/realtime/server";
 import { materialiseNotes, noteIdsChangedBy } from "~/server/services/notes";
 import { annotatedFrames, notesCsv, notesPdf } from "~/server/services/notes-export";
 import { notesHash } from "~/server/services/signoff-snapshot";
 import { LocalMediaStore, mediaKeys } from "~/server/storage/media-store";
-import { demoAuthor } from "~/server/testing/annotation";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { connectYClient, type YClient } from "~/server/testing/yclient";
+import type { Annotation } from "~/shared/annotations";
+import { docName } from "~/shared/doc-name";
+import { demoAuthor } from "~/testing/annotation";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { connectYClient, type YClient } from "~/testing/yclient";
 
 vi.hoisted(() => {
   process.env.AUTH_SECRET = "notes-test-secret-0123456789abcdefghijklmnopq";

@@ -1,26 +1,17 @@
 import { and, asc, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
 import * as Y from "yjs";
-import { isShallowJson } from "~/app/_lib/annotation-schema";
-import { type Annotation, annotationsOf } from "~/app/_lib/annotations";
-import { type Thread, threadsOf } from "~/app/_lib/comments";
 import { type Database, inScope, type Queryable } from "~/db/client";
-import {
-  boardItems,
-  boards,
-  memberships,
-  type Note,
-  notes,
-  shots,
-  users,
-  versions,
-  yjsUpdates,
-} from "~/db/schema";
-import { docName } from "~/server/realtime/doc-name";
+import { boardItems, boards, memberships, type Note, notes, shots, users, versions } from "~/db/schema";
 import { isTooDeep, repairTooDeep } from "~/server/realtime/guard/deep-repair";
+import { storedUpdates } from "~/server/realtime/persistence";
 import { canonicalJson } from "~/server/services/audit-hash";
 import { getBoard } from "~/server/services/boards";
 import { listMyShows } from "~/server/services/shows";
 import type { FrameInfo } from "~/server/services/versions";
+import { isShallowJson } from "~/shared/annotation-schema";
+import { type Annotation, annotationsOf } from "~/shared/annotations";
+import { type Thread, threadsOf } from "~/shared/comments";
+import { docName } from "~/shared/doc-name";
 
 export type NoteInput = typeof notes.$inferInsert;
 type VersionRef = { showId: string; versionId: string };
@@ -359,29 +350,20 @@ async function catchUpNotes(
  * never opened live has no document and keeps its rows.
  */
 export async function refreshNotesFromStore(tx: Queryable, where: VersionRef): Promise<SyncResult | null> {
-  const rows = await tx
-    .select({ update: yjsUpdates.update })
-    .from(yjsUpdates)
-    .where(
-      and(
-        eq(yjsUpdates.showId, where.showId),
-        eq(yjsUpdates.docName, docName("version", where.showId, where.versionId)),
-      ),
-    )
-    .orderBy(asc(yjsUpdates.id));
+  const rows = await storedUpdates(tx, where.showId, docName("version", where.showId, where.versionId));
   if (rows.length === 0) return null;
   let doc = new Y.Doc();
   try {
     try {
       Y.transact(doc, () => {
-        for (const r of rows) Y.applyUpdate(doc, r.update);
+        for (const update of rows) Y.applyUpdate(doc, update);
       });
     } catch (error) {
       if (!isTooDeep(error)) throw error;
       // Stored before the server checked annotations: read without what is nested too deep.
       doc.destroy();
       doc = new Y.Doc();
-      Y.applyUpdate(doc, (await repairTooDeep(rows.map((r) => r.update))).update);
+      Y.applyUpdate(doc, (await repairTooDeep(rows)).update);
     }
     return await syncNotes(tx, where, notesOfDoc(doc, where));
   } finally {

@@ -6,8 +6,8 @@ import { NOT_FOUND_MESSAGE } from "~/server/errors";
 import { listAudit } from "~/server/services/audit";
 import { verifyChain } from "~/server/services/audit-hash";
 import { isSignedOffChange } from "~/server/services/db-errors";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { addTalent, setProvenance } from "~/server/testing/governance";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { addTalent, setProvenance } from "~/testing/governance";
 
 type Caller = Awaited<ReturnType<Seeded["as"]>>;
 

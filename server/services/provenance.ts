@@ -15,9 +15,9 @@ import {
 import { AppError, notFound } from "~/server/errors";
 import { appendAudit } from "~/server/services/audit";
 import { isSignedOffChange } from "~/server/services/db-errors";
-import { DIGITAL_SOURCE_TYPE_CODES, sourceTypeCode } from "~/server/services/digital-source-types";
 import { likenessUses } from "~/server/services/gates";
 import { jsonBytes, provenanceSizeIssue } from "~/server/services/provenance-limits";
+import { DIGITAL_SOURCE_TYPE_CODES, sourceTypeCode } from "~/shared/digital-source-types";
 
 const optionalText = (max: number) =>
   z

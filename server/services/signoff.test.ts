@@ -17,8 +17,8 @@ import { createCaller } from "~/server/root";
 import { listAudit } from "~/server/services/audit";
 import { verifyChain } from "~/server/services/audit-hash";
 import { provenanceHash } from "~/server/services/signoff-snapshot";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { addConsent, addLikenessUse, addMember, addTalent, setProvenance } from "~/server/testing/governance";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { addConsent, addLikenessUse, addMember, addTalent, setProvenance } from "~/testing/governance";
 
 type Caller = ReturnType<typeof createCaller>;
 

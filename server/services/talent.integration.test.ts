@@ -4,8 +4,8 @@ import { inScope } from "~/db/client";
 import { likenessConsents, talent } from "~/db/schema";
 import { NOT_FOUND_MESSAGE } from "~/server/errors";
 import { listAudit } from "~/server/services/audit";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { addLikenessUse } from "~/server/testing/governance";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { addLikenessUse } from "~/testing/governance";
 
 type Caller = Awaited<ReturnType<Seeded["as"]>>;
 

@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import { mayDraw, readSession } from "~/app/_lib/session";
+import { mayDraw, readSession } from "~/shared/board-session";
 
 export const DRAWING_REFUSED =
   "the presenter lets only the people they choose draw now; ask them to let you draw";

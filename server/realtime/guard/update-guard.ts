@@ -1,10 +1,10 @@
 import * as Y from "yjs";
-import { annotationProblem, type FrameRange } from "~/app/_lib/annotation-schema";
-import { ANNOTATIONS_KEY } from "~/app/_lib/annotations";
-import { boardValueProblem, DECISIONS_KEY, SESSION_KEY } from "~/app/_lib/session";
-import type { DocKind } from "~/server/realtime/doc-name";
 import { deletionProblem, heldAfter } from "~/server/realtime/guard/deletions";
 import { type Decoded, type Landing, landingOf, stateOf } from "~/server/realtime/guard/landing";
+import { annotationProblem, type FrameRange } from "~/shared/annotation-schema";
+import { ANNOTATIONS_KEY } from "~/shared/annotations";
+import { boardValueProblem, DECISIONS_KEY, SESSION_KEY } from "~/shared/board-session";
+import type { DocKind } from "~/shared/doc-name";
 
 /** The only top-level types a client may write, per document kind; each a map of plain values. */
 export const LIVE_MAPS: Record<DocKind, readonly string[]> = {

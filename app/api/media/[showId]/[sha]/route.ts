@@ -1,9 +1,10 @@
 import { and, eq } from "drizzle-orm";
-import { getDb, inScope } from "~/db/client";
+import { inScope } from "~/db/client";
 import { media } from "~/db/schema";
 import { can } from "~/server/auth/permissions";
 import { readSession } from "~/server/auth/session";
 import { env } from "~/server/env";
+import { getDb } from "~/server/process-db";
 import { parseByteRange } from "~/server/services/byte-range";
 import { loadShowAccess } from "~/server/services/shows";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";

@@ -1,6 +1,6 @@
 import type * as Y from "yjs";
 import { z } from "zod";
-import { isShallowJson, MAX_ID_LENGTH, MAX_NAME_LENGTH } from "~/app/_lib/annotation-schema";
+import { isShallowJson, MAX_ID_LENGTH, MAX_NAME_LENGTH } from "~/shared/annotation-schema";
 
 /**
  * A review board's live session, in the board's Y.Doc under "session" (one key per field, so

@@ -9,9 +9,10 @@ import http from "node:http";
 import { Readable } from "node:stream";
 import { POST as pipelineIngest } from "~/app/api/ingest/route";
 import { POST as browserUpload } from "~/app/shows/[slug]/shots/[shotId]/upload/route";
-import { openPostgres, setProcessDatabase } from "~/db/client";
+import { openPostgres } from "~/db/client";
 import { env } from "~/server/env";
 import { isCrossSiteWrite, newNonce, securityHeaders } from "~/server/http/security";
+import { setProcessDatabase } from "~/server/process-db";
 import { processDecodeGate } from "~/server/services/decode-gate";
 
 const config = env();

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
 import { users } from "~/db/schema";
-import { docName } from "~/server/realtime/doc-name";
-import type { Seeded } from "~/server/testing/db";
-import type { SoakUser } from "~/server/testing/soak";
+import { docName } from "~/shared/doc-name";
+import type { Seeded } from "~/testing/db";
+import type { SoakUser } from "~/testing/soak";
 
 /** Moonfall's members who may draw, with session cookies, and Moonfall's version documents. */
 export async function soakTargets(t: Seeded, secret: string): Promise<{ users: SoakUser[]; docs: string[] }> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Annotation, AnnotationIndex, normalise } from "~/app/_lib/annotations";
-import { boundsOf, hits, shapesSvg, translate } from "~/app/_lib/shapes";
+import { type Annotation, AnnotationIndex, normalise } from "~/shared/annotations";
+import { boundsOf, hits, shapesSvg, translate } from "~/shared/shapes";
 import {
   finishStroke,
   pressureOf,
@@ -10,7 +10,7 @@ import {
   smooth,
   strokeOutline,
   thin,
-} from "~/app/_lib/stroke";
+} from "~/shared/stroke";
 
 const box = { left: 100, top: 50, width: 800, height: 450 };
 

@@ -1,10 +1,4 @@
-import {
-  type Annotation,
-  byCreation,
-  type Comment,
-  type Reply,
-  type Resolution,
-} from "~/app/_lib/annotations";
+import { type Annotation, byCreation, type Comment, type Reply, type Resolution } from "~/shared/annotations";
 
 export type Thread = {
   root: Comment;

@@ -1,6 +1,6 @@
-import { COLOR_PATTERN } from "~/app/_lib/annotation-schema";
-import type { Annotation, Box, Shape } from "~/app/_lib/annotations";
-import { strokeOutline } from "~/app/_lib/stroke";
+import { COLOR_PATTERN } from "~/shared/annotation-schema";
+import type { Annotation, Box, Shape } from "~/shared/annotations";
+import { strokeOutline } from "~/shared/stroke";
 
 /**
  * Annotations as SVG elements in a view box `aspect` wide and 1 high (the frame's width/height

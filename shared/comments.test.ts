@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Annotation } from "~/app/_lib/annotations";
-import { mentionAt, mentionParts, parseMentions, suggestMembers, threadsOf } from "~/app/_lib/comments";
+import type { Annotation } from "~/shared/annotations";
+import { mentionAt, mentionParts, parseMentions, suggestMembers, threadsOf } from "~/shared/comments";
 
 const members = [
   { userId: "d", name: "Dana Okafor", email: "dana@shotboard.test" },

@@ -5,8 +5,8 @@ import { count } from "drizzle-orm";
 import { frames, provenance, versions } from "~/db/schema";
 import { handleBrowserUpload, handlePipelineIngest, type IngestDeps } from "~/server/ingest-http";
 import { LocalMediaStore } from "~/server/storage/media-store";
-import type { Seeded } from "~/server/testing/db";
-import { filesUnder } from "~/server/testing/media-files";
+import type { Seeded } from "~/testing/db";
+import { filesUnder } from "~/testing/media-files";
 
 export type IngestHttpServer = { base: string; store: LocalMediaStore; close: () => Promise<void> };
 

@@ -1,5 +1,5 @@
-import type { Annotation } from "~/app/_lib/annotations";
-import { DEMO_USERS } from "~/db/seed";
+import { DEMO_USERS } from "~/server/seed/demo";
+import type { Annotation } from "~/shared/annotations";
 
 /** A demo user's name as the server records it (an annotation must carry its author's own). */
 export function demoName(userId: string, users: Record<string, string>): string {

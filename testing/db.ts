@@ -5,10 +5,10 @@ import { eq } from "drizzle-orm";
 import postgres from "postgres";
 import { type DbHandle, openPglite, openPostgres } from "~/db/client";
 import { users } from "~/db/schema";
-import { type SeedResult, seedDemo } from "~/db/seed";
 import type { Session } from "~/server/auth/session";
 import { createContextInner } from "~/server/context";
 import { createCaller } from "~/server/root";
+import { type SeedResult, seedDemo } from "~/server/seed/demo";
 import { LocalMediaStore } from "~/server/storage/media-store";
 
 export type TestDb = DbHandle & { label: string; url: string | null; dispose: () => Promise<void> };

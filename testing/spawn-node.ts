@@ -6,14 +6,14 @@ import { buildServer } from "~/scripts/build-server.mjs";
 import { SERVER_NODE_FLAGS } from "~/scripts/node-flags.mjs";
 
 /**
- * A live node (server/testing/realtime-node.ts, or another `script` that prints "ready <port>",
- * such as server/testing/ingest-node.ts) in its own process, as a deployment runs it.
+ * A live node (testing/realtime-node.ts, or another `script` that prints "ready <port>",
+ * such as testing/ingest-node.ts) in its own process, as a deployment runs it.
  */
 export type NodeMemory = {
   rss: number;
   heap: number;
   lagMaxMs?: number;
-  /** The most RSS the process has had since it started (server/testing/ingest-node.ts answers it). */
+  /** The most RSS the process has had since it started (testing/ingest-node.ts answers it). */
   peakRss?: number;
 };
 
@@ -47,7 +47,7 @@ export async function startLiveNode(opts: {
 }): Promise<LiveNode> {
   // Compiled, as `npm start` runs the server (scripts/build-server.mjs); before the temporary
   // journal folder exists, so a failed build leaves nothing behind.
-  const script = await buildServer(opts.script ?? "server/testing/realtime-node.ts");
+  const script = await buildServer(opts.script ?? "testing/realtime-node.ts");
   const journalDir = opts.journalDir ?? mkdtempSync(path.join(tmpdir(), "shotboard-journal-"));
   const child = spawn(process.execPath, ["--expose-gc", ...SERVER_NODE_FLAGS, script], {
     env: {

@@ -5,8 +5,8 @@ import { encode } from "next-auth/jwt";
 import { users } from "~/db/schema";
 import { env } from "~/server/env";
 import { createRealtime, type Realtime, type RealtimeOptions } from "~/server/realtime/server";
-import type { Seeded } from "~/server/testing/db";
-import { connectYClient, type YClient } from "~/server/testing/yclient";
+import type { Seeded } from "~/testing/db";
+import { connectYClient, type YClient } from "~/testing/yclient";
 
 /** The live layer alone, in this process, on port 0, over a seeded test database. */
 export type Live = { origin: string; realtime: Realtime; close: () => Promise<void> };

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { testStroke } from "~/server/testing/annotation";
-import type { NodeMemory } from "~/server/testing/spawn-node";
-import { connectYClient, type YClient } from "~/server/testing/yclient";
+import { testStroke } from "~/testing/annotation";
+import type { NodeMemory } from "~/testing/spawn-node";
+import { connectYClient, type YClient } from "~/testing/yclient";
 
 /**
  * Many light Yjs editors against one live node: each draws a small stroke every few seconds

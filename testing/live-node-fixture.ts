@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { type Seeded, seededDatabase } from "~/server/testing/db";
-import { type LiveNode, startLiveNode } from "~/server/testing/spawn-node";
+import { type Seeded, seededDatabase } from "~/testing/db";
+import { type LiveNode, startLiveNode } from "~/testing/spawn-node";
 
 export type SeededLiveNode = {
   t: Seeded;

@@ -1,7 +1,7 @@
 import * as Y from "yjs";
-import { annotationProblem } from "~/app/_lib/annotation-schema";
+import { annotationProblem } from "~/shared/annotation-schema";
 
-export { MAX_COMMENT_LENGTH, MAX_TEXT_LENGTH } from "~/app/_lib/annotation-schema";
+export { MAX_COMMENT_LENGTH, MAX_TEXT_LENGTH } from "~/shared/annotation-schema";
 
 /**
  * The annotations of one version live in its Y.Doc under "annotations": id → annotation, each a

@@ -1,5 +1,5 @@
-import { MAX_STROKE_POINTS } from "~/app/_lib/annotation-schema";
-import { round4 } from "~/app/_lib/annotations";
+import { MAX_STROKE_POINTS } from "~/shared/annotation-schema";
+import { round4 } from "~/shared/annotations";
 
 /** A pointer sample in normalised frame coordinates with its pressure (0–1). */
 export type Sample = { x: number; y: number; p: number };

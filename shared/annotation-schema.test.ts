@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { annotationProblem, isShallowJson } from "~/app/_lib/annotation-schema";
+import { annotationProblem, isShallowJson } from "~/shared/annotation-schema";
 
 const frames = { first: 1001, last: 1010 };
 const stroke = {
