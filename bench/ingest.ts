@@ -15,9 +15,9 @@ import { performance } from "node:perf_hooks";
 import sharp from "sharp";
 import { openPglite } from "~/db/client";
 import { shots, shows, users } from "~/db/schema";
-import { DecodeGate } from "~/server/services/decode-gate";
-import { type IngestFile, ingestVersion } from "~/server/services/ingest";
-import { decodeVariants } from "~/server/services/media";
+import { type IngestFile, ingestVersion } from "~/server/services/ingest/ingest";
+import { DecodeGate } from "~/server/services/media/decode-gate";
+import { decodeVariants } from "~/server/services/media/media";
 import { LocalMediaStore } from "~/server/storage/media-store";
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 200);

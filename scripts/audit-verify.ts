@@ -13,7 +13,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { inScope, openDatabase } from "~/db/client";
 import { shows } from "~/db/schema";
-import { describeReport, exportEvents, reportChain, toJsonLines } from "~/server/services/audit-verify";
+import { describeReport, exportEvents, reportChain, toJsonLines } from "~/server/services/audit/audit-verify";
 
 function fail(message: string): never {
   console.error(message);

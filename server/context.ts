@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import type { Database } from "~/db/client";
 import { readSession, type Session } from "~/server/auth/session";
 import { getDb } from "~/server/process-db";
-import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "~/server/services/db-errors";
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "~/server/services/database/db-errors";
 
 export type Context = { db: Database; session: Session | null };
 

@@ -6,7 +6,7 @@
  */
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { processDecodeGate } from "~/server/services/decode-gate";
+import { processDecodeGate } from "~/server/services/media/decode-gate";
 import { type Seeded, seededDatabase } from "~/testing/db";
 import { pngFrame } from "~/testing/frames";
 import { type IngestHttpServer, ingestForm, postForm, startIngestHttp } from "~/testing/ingest-http-server";

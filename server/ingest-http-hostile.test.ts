@@ -9,7 +9,7 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { frames, provenance } from "~/db/schema";
-import { sha256 } from "~/server/services/media";
+import { sha256 } from "~/server/services/media/media";
 import { type Seeded, seededDatabase } from "~/testing/db";
 import { pngFrame } from "~/testing/frames";
 import {

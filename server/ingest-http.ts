@@ -1,14 +1,18 @@
 import { eq } from "drizzle-orm";
 import { type Database, inScope } from "~/db/client";
 import { shows } from "~/db/schema";
-import { can, PERMISSION_LABELS } from "~/server/auth/permissions";
 import { readSession } from "~/server/auth/session";
 import { AppError, type AppErrorCode, NOT_FOUND_MESSAGE } from "~/server/errors";
-import { isDatabaseUnavailable } from "~/server/services/db-errors";
-import { type IngestActor, type IngestFile, IngestRefusal, ingestVersion } from "~/server/services/ingest";
-import { MediaNotPublished } from "~/server/services/ingest-media";
-import { authenticatePipelineToken } from "~/server/services/pipeline-tokens";
-import { loadShowAccess } from "~/server/services/shows";
+import { isDatabaseUnavailable } from "~/server/services/database/db-errors";
+import {
+  type IngestActor,
+  type IngestFile,
+  IngestRefusal,
+  ingestVersion,
+} from "~/server/services/ingest/ingest";
+import { MediaNotPublished } from "~/server/services/ingest/ingest-media";
+import { authenticatePipelineToken } from "~/server/services/shows/pipeline-tokens";
+import { requireShowAccess } from "~/server/services/shows/show-access";
 import type { MediaStore } from "~/server/storage/media-store";
 
 /** What the two ingest routes need; the app passes its process-wide ones, tests their own. */
@@ -212,16 +216,7 @@ export async function handleBrowserUpload(
     const db = await deps.db();
     const session = await readSession(db, req.headers.get("cookie"));
     if (!session) return json(401, { error: "Your session has ended. Sign in again, then upload." });
-    const access = await loadShowAccess(db, { slug: params.slug, userId: session.user.id });
-    if (!access) return json(404, { error: NOT_FOUND_MESSAGE });
-    if (!can(access.role, "upload")) {
-      return json(403, {
-        error: `Your role on this show (${access.role}) does not allow you to ${PERMISSION_LABELS.upload} (permission "upload").`,
-      });
-    }
-    if (access.show.state !== "active") {
-      return json(403, { error: "This show is locked: it is read-only until a producer unlocks it." });
-    }
+    const access = await requireShowAccess(db, { slug: params.slug, userId: session.user.id }, "upload");
     if (!/^[0-9a-f-]{36}$/i.test(params.shotId)) return json(404, { error: NOT_FOUND_MESSAGE });
     const { fields, files } = await readForm(req, deps.maxTotalBytes?.() ?? DEFAULT_MAX_TOTAL_BYTES);
     const result = await ingestVersion(

@@ -3,12 +3,12 @@ import superjson from "superjson";
 import { ZodError, z } from "zod";
 import { inScope, type Transaction } from "~/db/client";
 import type { Show, ShowRole } from "~/db/schema";
-import { can, isWrite, PERMISSION_LABELS, type Permission } from "~/server/auth/permissions";
+import type { Permission } from "~/server/auth/permissions";
 import type { Context } from "~/server/context";
-import { AppError, type AppErrorCode, notFound } from "~/server/errors";
-import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "~/server/services/db-errors";
-import { findUnstorableText, isDataException } from "~/server/services/input-guard";
-import { loadShowAccess } from "~/server/services/shows";
+import { AppError, type AppErrorCode } from "~/server/errors";
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from "~/server/services/database/db-errors";
+import { findUnstorableText, isDataException } from "~/server/services/database/input-guard";
+import { requireShowAccess } from "~/server/services/shows/show-access";
 
 const TRPC_CODE: Record<AppErrorCode, TRPCError["code"]> = {
   NOT_FOUND: "NOT_FOUND",
@@ -95,24 +95,14 @@ export type ShowContext = {
 export const ZShowScopeInput = z.object({ showId: z.uuid() });
 
 /**
- * The only way into a show. Resolves the show from `input.showId`, loads the caller's live
- * membership, refuses non-members with the same NOT_FOUND as a missing id, and members
- * without `permission` with FORBIDDEN naming it. Writes on a locked show are refused too.
+ * The only way into a show: `requireShowAccess` resolves the show from `input.showId`, loads the
+ * caller's live membership, refuses non-members with the same NOT_FOUND as a missing id, members
+ * without `permission` with FORBIDDEN naming it, and writes on a locked show.
  */
 export function showProcedure(permission: Permission) {
   return protectedProcedure.input(ZShowScopeInput).use(async ({ ctx, input, next }) => {
     const userId = ctx.session.user.id;
-    const access = await loadShowAccess(ctx.db, { showId: input.showId, userId });
-    if (!access) throw notFound();
-    if (!can(access.role, permission)) {
-      throw new AppError(
-        "FORBIDDEN",
-        `Your role on this show (${access.role}) does not allow you to ${PERMISSION_LABELS[permission]} (permission "${permission}").`,
-      );
-    }
-    if (access.show.state !== "active" && isWrite(permission)) {
-      throw new AppError("FORBIDDEN", "This show is locked: it is read-only until a producer unlocks it.");
-    }
+    const access = await requireShowAccess(ctx.db, { showId: input.showId, userId }, permission);
     const showCtx: ShowContext = {
       show: access.show,
       role: access.role,

@@ -13,7 +13,7 @@ import { openPostgres } from "~/db/client";
 import { env } from "~/server/env";
 import { isCrossSiteWrite, newNonce, securityHeaders } from "~/server/http/security";
 import { setProcessDatabase } from "~/server/process-db";
-import { processDecodeGate } from "~/server/services/decode-gate";
+import { processDecodeGate } from "~/server/services/media/decode-gate";
 
 const config = env();
 if (!config.DATABASE_URL) throw new Error("ingest-node needs DATABASE_URL");

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { FrameInfo, VersionDetail } from "~/server/services/versions";
+import type { FrameInfo, VersionDetail } from "~/server/services/shows/versions";
 
 export type CompareMode = "off" | "side" | "wipe" | "overlay" | "difference";
 export const COMPARE_MODES: { mode: CompareMode; label: string }[] = [

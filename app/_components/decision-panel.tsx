@@ -6,7 +6,7 @@ import { useEffect, useState } from "react";
 import { StatusBadge } from "~/app/_components/status-badge";
 import { useTRPC } from "~/app/_components/trpc";
 import type { AppRouter } from "~/server/root";
-import type { VersionDetail } from "~/server/services/versions";
+import type { VersionDetail } from "~/server/services/shows/versions";
 
 type ShowInfo = inferRouterOutputs<AppRouter>["show"]["bySlug"];
 type SignoffState = inferRouterOutputs<AppRouter>["version"]["signoff"];

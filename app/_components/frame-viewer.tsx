@@ -5,7 +5,7 @@ import type * as Y from "yjs";
 import { AnnotationLayer } from "~/app/_components/annotation-layer";
 import { MentionInput } from "~/app/_components/mention-input";
 import { clipTime } from "~/app/_lib/playback";
-import type { FrameInfo } from "~/server/services/versions";
+import type { FrameInfo } from "~/server/services/shows/versions";
 import {
   type Annotation,
   addAnnotation,

@@ -24,7 +24,7 @@ import { useReadyOnce } from "~/app/_components/use-ready-once";
 import { playableFrames } from "~/app/_lib/clip-frames";
 import { clampIndex, fullRange, normaliseRange, type Range, shuttle } from "~/app/_lib/playback";
 import type { AppRouter } from "~/server/root";
-import type { VersionDetail } from "~/server/services/versions";
+import type { VersionDetail } from "~/server/services/shows/versions";
 import { type Comment, isShape, type Point, showsOn, WIDTHS } from "~/shared/annotations";
 import { mayDraw, NO_ZOOM, writeSession, type Zoom } from "~/shared/board-session";
 import { type Mentionable, threadsOf } from "~/shared/comments";

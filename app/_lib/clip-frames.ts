@@ -1,4 +1,4 @@
-import type { FrameInfo } from "~/server/services/versions";
+import type { FrameInfo } from "~/server/services/shows/versions";
 
 type Playable = {
   frames: FrameInfo[];

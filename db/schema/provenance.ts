@@ -29,7 +29,7 @@ export type InputAsset =
 
 /**
  * What was read from the files themselves (generator parameters in PNG text chunks / EXIF, XMP,
- * C2PA), kept apart from what people typed. Written by server/services/embedded-metadata.ts.
+ * C2PA), kept apart from what people typed. Written by server/services/ingest/embedded-metadata/.
  */
 export type EmbeddedProvenance = {
   /** Where the generator data came from first: "png:parameters", "png:comfyui", "xmp", "c2pa"… */

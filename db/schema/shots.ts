@@ -45,7 +45,7 @@ export const shots = pgTable(
     frameStart: integer("frame_start").notNull().default(1001),
     frameEnd: integer("frame_end").notNull(),
     fps: real("fps").notNull().default(24),
-    /** Derived from the shot's versions by services/shot-status.ts, kept here for listing. */
+    /** Derived from the shot's versions by services/signoff/shot-status.ts, kept here for listing. */
     status: shotStatus("status").notNull().default("waiting"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -9,7 +9,7 @@ import { lockedError, lockedUntil, recordFailure, recordSuccess, throttleKeys } 
 import { env } from "~/server/env";
 import { CLIENT_ADDRESS_HEADER } from "~/server/http/security";
 import { getDb } from "~/server/process-db";
-import { isDatabaseUnavailable } from "~/server/services/db-errors";
+import { isDatabaseUnavailable } from "~/server/services/database/db-errors";
 
 const ZCredentials = z.object({
   email: z.string().trim().min(3).max(320),

@@ -15,7 +15,7 @@ import {
 } from "~/db/schema";
 import { can } from "~/server/auth/permissions";
 import { readSession, readSessionClaims, type SessionUser, sessionOf } from "~/server/auth/session";
-import { liveMembership } from "~/server/services/shows";
+import { liveMembership } from "~/server/services/shows/shows";
 import type { FrameRange } from "~/shared/annotation-schema";
 import { type DocRef, parseDocName } from "~/shared/doc-name";
 

@@ -241,6 +241,18 @@ describe("forged authorship", () => {
     await stored(doc);
     expect((await noteRow(3, forged.id))?.authorName).toBe("Ari Lindqvist");
     expect((await noteRow(3, mine.id))?.authorName).toBe("Ari Lindqvist");
+    // Ari may still edit the legacy entry as it is stored; another new forged name is refused.
+    annotations(ari).set(forged.id, { ...forged, text: "legacy, edited" });
+    await until(
+      room.doc,
+      () => (room.doc.getMap("annotations").get(forged.id) as { text?: string }).text === "legacy, edited",
+      5000,
+      "the edit at the server",
+    );
+    annotations(ari).set(forged.id, { ...forged, authorName: "Priya Natarajan" });
+    expect((await ari.closed).reason).toBe(
+      "Not allowed: an annotation's author name must be the author's own",
+    );
   });
 });
 

@@ -17,7 +17,7 @@ import type { DocStore } from "~/server/realtime/persistence";
 import { receivePresence } from "~/server/realtime/presence";
 import { type Batch, mergeAll, StoreQueue } from "~/server/realtime/store-queue";
 import { receiveSync, type SyncParts } from "~/server/realtime/sync";
-import { noteIdsChangedBy } from "~/server/services/notes";
+import { noteIdsChangedBy } from "~/server/services/notes/notes";
 import { ANNOTATIONS_KEY } from "~/shared/annotations";
 import type { DocRef } from "~/shared/doc-name";
 import {
@@ -32,7 +32,7 @@ export { type Conn, DocumentFull, type Identity, ProtocolError, RefusedWrite } f
 export type { RoomPolicy } from "~/server/realtime/guard/write-gate";
 
 /**
- * Materialises a version document into the notes table (server/services/notes.ts): the
+ * Materialises a version document into the notes table (server/services/notes/notes.ts): the
  * annotation ids changed since the last run, or null for a full comparison.
  */
 export type NotesSink = (ref: DocRef, doc: Y.Doc, changed: ReadonlySet<string> | null) => Promise<unknown>;

@@ -12,9 +12,9 @@ import type { Journal } from "~/server/realtime/journal";
 import { type DocStore, postgresDocStore } from "~/server/realtime/persistence";
 import type { NotesSink, RoomNotes } from "~/server/realtime/room";
 import { Rooms } from "~/server/realtime/rooms";
-import { onShowAccessChanged, onUserSessionsEnded } from "~/server/services/access-events";
-import { onStoreLiveChanges } from "~/server/services/live-changes";
-import { materialiseNotes } from "~/server/services/notes";
+import { materialiseNotes } from "~/server/services/notes/notes";
+import { onShowAccessChanged, onUserSessionsEnded } from "~/server/services/shows/access-events";
+import { onStoreLiveChanges } from "~/server/services/shows/live-changes";
 
 export { CLOSE } from "~/server/realtime/close";
 
@@ -33,7 +33,7 @@ export type RealtimeOptions = Partial<LiveLimits> & {
   journal?: Journal | null;
   /** Cross-node fan-out (Redis); null for a single node. */
   bus?: Bus | null;
-  /** Materialises version documents into the notes table; default: services/notes.ts. null: off. */
+  /** Materialises version documents into the notes table; default: services/notes/notes.ts. null: off. */
   notes?: NotesSink | null;
   /** Debounce of the notes materialisation after persisted changes (default 2 s). */
   notesDelayMs?: number;

@@ -15,7 +15,7 @@ import { and, count, eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, frames, media, provenance, shots, versions } from "~/db/schema";
 import { NOT_FOUND_MESSAGE } from "~/server/errors";
-import { sha256 } from "~/server/services/media";
+import { sha256 } from "~/server/services/media/media";
 import type { Seeded } from "~/testing/db";
 import { fakeMp4, pngFrame } from "~/testing/frames";
 import { seededLiveNode } from "~/testing/live-node-fixture";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { createShow } from "~/server/services/admin";
-import { listUsers, setUserDisabled } from "~/server/services/sessions";
+import { createShow } from "~/server/services/shows/admin";
+import { listUsers, setUserDisabled } from "~/server/services/shows/sessions";
 import { protectedProcedure, router } from "~/server/trpc";
 
 export const ZCreateShowInput = z.object({

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { listAuditPage } from "~/server/services/audit-page";
-import { exportEvents, verifyShowChain } from "~/server/services/audit-verify";
+import { listAuditPage } from "~/server/services/audit/audit-page";
+import { exportEvents, verifyShowChain } from "~/server/services/audit/audit-verify";
 import { router, showProcedure } from "~/server/trpc";
 
 export const ZAuditListInput = z.object({

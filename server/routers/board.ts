@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getBoard } from "~/server/services/boards";
+import { getBoard } from "~/server/services/shows/boards";
 import { router, showProcedure } from "~/server/trpc";
 
 export const ZBoardInput = z.object({ boardId: z.uuid() });

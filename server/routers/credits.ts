@@ -9,8 +9,8 @@ import {
   removeCredit,
   unlockCredits,
   updateCredit,
-} from "~/server/services/credits";
-import { creditsReport } from "~/server/services/credits-report";
+} from "~/server/services/credits/credits";
+import { creditsReport } from "~/server/services/credits/credits-report";
 import { router, showProcedure } from "~/server/trpc";
 
 export const ZCreditFields = z.object({

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inScope } from "~/db/client";
 import { auditEvents, decisions, frames, shots, versions } from "~/db/schema";
 import { NOT_FOUND_MESSAGE } from "~/server/errors";
-import { listAudit } from "~/server/services/audit";
-import { verifyChain } from "~/server/services/audit-hash";
+import { listAudit } from "~/server/services/audit/audit";
+import { verifyChain } from "~/server/services/audit/audit-hash";
 import { type Seeded, seededDatabase } from "~/testing/db";
 
 let t: Seeded;

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inScope } from "~/db/client";
 import { memberships, shows } from "~/db/schema";
 import { NOT_FOUND_MESSAGE } from "~/server/errors";
-import { onShowAccessChanged } from "~/server/services/access-events";
-import { listAudit } from "~/server/services/audit";
-import { verifyChain } from "~/server/services/audit-hash";
+import { listAudit } from "~/server/services/audit/audit";
+import { verifyChain } from "~/server/services/audit/audit-hash";
+import { onShowAccessChanged } from "~/server/services/shows/access-events";
 import { type Seeded, seededDatabase } from "~/testing/db";
 
 let t: Seeded;

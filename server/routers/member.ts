@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { showRole } from "~/db/schema";
-import { showAccessChanged } from "~/server/services/access-events";
+import { showAccessChanged } from "~/server/services/shows/access-events";
 import {
   addMember,
   listMembers,
   removeMember,
   setMemberExpiry,
   setMemberRole,
-} from "~/server/services/members";
+} from "~/server/services/shows/members";
 import { router, showProcedure } from "~/server/trpc";
 
 const ZRole = z.enum(showRole.enumValues);

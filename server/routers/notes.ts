@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { liveChangesStored } from "~/server/services/live-changes";
-import { boardNotes, listMyNotes } from "~/server/services/notes";
+import { boardNotes, listMyNotes } from "~/server/services/notes/notes";
+import { liveChangesStored } from "~/server/services/shows/live-changes";
 import { protectedProcedure, router, showProcedure } from "~/server/trpc";
 
 export const ZBoardNotesInput = z.object({ boardId: z.uuid() });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getProvenance, updateProvenance, ZProvenanceChanges } from "~/server/services/provenance";
+import { getProvenance, updateProvenance, ZProvenanceChanges } from "~/server/services/provenance/provenance";
 import { router, showProcedure } from "~/server/trpc";
 
 export const ZProvenanceRef = z.object({ versionId: z.uuid() });

@@ -1,4 +1,4 @@
-import { signOutEverywhere } from "~/server/services/sessions";
+import { signOutEverywhere } from "~/server/services/shows/sessions";
 import { protectedProcedure, publicProcedure, router } from "~/server/trpc";
 
 export const sessionRouter = router({

@@ -1,11 +1,16 @@
 import { z } from "zod";
 import { permissionsOf } from "~/server/auth/permissions";
 import { notFound } from "~/server/errors";
-import { showAccessChanged } from "~/server/services/access-events";
-import { listBoards } from "~/server/services/boards";
-import { GATE_LABELS, readGateSettings, setGateSettings, ZGateSettings } from "~/server/services/gates";
-import { listShots } from "~/server/services/shots";
-import { listMyShows, loadShowAccess, setShowLocked } from "~/server/services/shows";
+import { showAccessChanged } from "~/server/services/shows/access-events";
+import { listBoards } from "~/server/services/shows/boards";
+import { listShots } from "~/server/services/shows/shots";
+import { listMyShows, loadShowAccess, setShowLocked } from "~/server/services/shows/shows";
+import {
+  GATE_LABELS,
+  readGateSettings,
+  setGateSettings,
+  ZGateSettings,
+} from "~/server/services/signoff/gates";
 import { protectedProcedure, router, showProcedure } from "~/server/trpc";
 
 export const ZShowSlugInput = z.object({ slug: z.string().min(1).max(100) });

@@ -8,7 +8,7 @@ import {
   ZConsentFields,
   ZTalentChanges,
   ZTalentFields,
-} from "~/server/services/talent";
+} from "~/server/services/provenance/talent";
 import { router, showProcedure } from "~/server/trpc";
 
 const ZTalentRef = z.object({ talentId: z.uuid() });

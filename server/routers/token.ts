@@ -3,7 +3,7 @@ import {
   createPipelineToken,
   listPipelineTokens,
   revokePipelineToken,
-} from "~/server/services/pipeline-tokens";
+} from "~/server/services/shows/pipeline-tokens";
 import { router, showProcedure } from "~/server/trpc";
 
 export const ZCreateTokenInput = z.object({

@@ -1,9 +1,14 @@
 import { z } from "zod";
 import { versionStatus } from "~/db/schema";
-import { appendAudit } from "~/server/services/audit";
-import { liveChangesStored } from "~/server/services/live-changes";
-import { GateRefusalError, signoffState, type TransitionInput, transition } from "~/server/services/signoff";
-import { getVersion, listDecisions } from "~/server/services/versions";
+import { appendAudit } from "~/server/services/audit/audit";
+import { liveChangesStored } from "~/server/services/shows/live-changes";
+import { getVersion, listDecisions } from "~/server/services/shows/versions";
+import {
+  GateRefusalError,
+  signoffState,
+  type TransitionInput,
+  transition,
+} from "~/server/services/signoff/signoff";
 import { router, type ShowContext, showProcedure } from "~/server/trpc";
 
 export const ZVersionInput = z.object({ versionId: z.uuid() });

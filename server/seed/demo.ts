@@ -13,8 +13,8 @@ import {
   versions,
 } from "~/db/schema";
 import { hashPassword } from "~/server/auth/password";
-import { appendAudit } from "~/server/services/audit";
-import { storeImage } from "~/server/services/media";
+import { appendAudit } from "~/server/services/audit/audit";
+import { storeImage } from "~/server/services/media/media";
 import type { MediaStore } from "~/server/storage/media-store";
 
 /** Every demo account signs in with this password (listed in the README). */

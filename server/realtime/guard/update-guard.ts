@@ -73,10 +73,11 @@ function annotationWriteProblem(doc: Y.Doc, key: string, value: unknown, ctx: Gu
     return null;
   }
   if (author !== currentAuthor) return "an annotation's author cannot be changed";
-  if (author === writer.id)
-    return name === writer.name ? null : "an annotation's author name must be the author's own";
-  if (!writer.mayEditOthers) return OTHERS;
-  return name === current?.authorName ? null : "an annotation's author name must be the author's own";
+  if (author !== writer.id && !writer.mayEditOthers) return OTHERS;
+  // An edit keeps the stored name (what is shown comes from the server's record of the author
+  // id) or, by the author, puts their own in.
+  if (name === current?.authorName || (author === writer.id && name === writer.name)) return null;
+  return "an annotation's author name must be the author's own";
 }
 
 function mayDelete(item: Y.Item, landing: Landing, ctx: GuardContext): string | null {

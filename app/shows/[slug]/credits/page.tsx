@@ -3,7 +3,7 @@ import { TopBar } from "~/app/_components/top-bar";
 import { CreditsEditor } from "~/app/shows/[slug]/credits/credits-editor";
 import { GatesPanel } from "~/app/shows/[slug]/credits/gates-panel";
 import { orNotFound, pageCaller } from "~/server/caller";
-import { CLASS_LABELS } from "~/server/services/credits-report";
+import { CLASS_LABELS } from "~/server/services/credits/credits-report";
 
 export const dynamic = "force-dynamic";
 

@@ -5,8 +5,8 @@ import { can } from "~/server/auth/permissions";
 import { readSession } from "~/server/auth/session";
 import { env } from "~/server/env";
 import { getDb } from "~/server/process-db";
-import { parseByteRange } from "~/server/services/byte-range";
-import { loadShowAccess } from "~/server/services/shows";
+import { parseByteRange } from "~/server/services/media/byte-range";
+import { loadShowAccess } from "~/server/services/shows/shows";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
 import { mediaKeys } from "~/server/storage/media-store";
 

@@ -1,5 +1,5 @@
 import { download, withRouteCaller } from "~/server/route-caller";
-import { toJsonLines } from "~/server/services/audit-verify";
+import { toJsonLines } from "~/server/services/audit/audit-verify";
 
 /** The show's audit chain as JSON Lines (directors, producers); verify it with scripts/verify-audit-export.mjs. */
 export async function GET(req: Request, { params }: { params: Promise<{ slug: string }> }) {

@@ -1,6 +1,6 @@
 import { download, withRouteCaller } from "~/server/route-caller";
-import { creditsPdf } from "~/server/services/credits-pdf";
-import { creditsCsv } from "~/server/services/credits-report";
+import { creditsPdf } from "~/server/services/credits/credits-pdf";
+import { creditsCsv } from "~/server/services/credits/credits-report";
 
 /** The show credits report: `?format=csv` (one row per credit) or `?format=pdf` (printable). */
 export async function GET(req: Request, { params }: { params: Promise<{ slug: string }> }) {

@@ -1,6 +1,6 @@
 import { env } from "~/server/env";
 import { download, withRouteCaller } from "~/server/route-caller";
-import { notesCsv, notesPdf } from "~/server/services/notes-export";
+import { notesCsv, notesPdf } from "~/server/services/notes/notes-export";
 import { mediaStoreFromEnv } from "~/server/storage/from-env";
 import { mediaKeys } from "~/server/storage/media-store";
 
