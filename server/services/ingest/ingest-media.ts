@@ -69,3 +69,14 @@ export async function prepareMedia(
     return stored;
   });
 }
+
+/**
+ * Whether the store holds every file of a planned version (an image's proxy is published last,
+ * so it marks the image complete). A process that died between an ingest's commit and the
+ * publish of its files leaves a version without them: re-sending the same files repairs it.
+ */
+export async function mediaComplete(store: MediaStore, planned: Planned): Promise<boolean> {
+  if (planned.kind === "clip") return store.has(mediaKeys(planned.sha).original);
+  for (const f of planned.frames) if (!(await store.has(mediaKeys(f.sha).proxy))) return false;
+  return true;
+}

@@ -12,7 +12,7 @@ import {
 import { MediaNotPublished } from "~/server/services/ingest/ingest-media";
 import { sha256, sniffClip } from "~/server/services/media/media";
 import { getVersion } from "~/server/services/shows/versions";
-import { LocalMediaStore, type MediaStore } from "~/server/storage/media-store";
+import { LocalMediaStore, type MediaStore, mediaKeys } from "~/server/storage/media-store";
 import { type Seeded, seededDatabase } from "~/testing/db";
 import { fakeMp4, fakeWebm, pngClaiming, pngFrame, pngSequence } from "~/testing/frames";
 import { filesUnder } from "~/testing/media-files";
@@ -267,14 +267,10 @@ describe("ingestVersion", () => {
       },
     };
     const files = filesUnder(t.mediaDir).length;
+    const frame = { name: "sh.1001.png", bytes: await pngFrame(26, 80, 45) };
     const error = await ingestVersion(
       t.db.db,
-      {
-        showId,
-        shot: SHOT,
-        actor: { kind: "user", userId: t.seed.users.ari! },
-        files: [{ name: "sh.1001.png", bytes: await pngFrame(26, 80, 45) }],
-      },
+      { showId, shot: SHOT, actor: { kind: "user", userId: t.seed.users.ari! }, files: [frame] },
       { store: failing, maxFileBytes: MAX },
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MediaNotPublished);
@@ -283,6 +279,14 @@ describe("ingestVersion", () => {
       await t.db.db.select({ id: versions.id }).from(versions).where(eq(versions.id, versionId)),
     ).toEqual([{ id: versionId }]);
     expect(filesUnder(t.mediaDir)).toHaveLength(files);
+    // Sending the same file again answers with that version and stores its files this time.
+    const before = await rowCounts();
+    const again = await ingest({ files: [frame] });
+    expect(again).toMatchObject({ versionId, created: false });
+    // No new row; the three files of the frame (original, thumbnail, proxy) are there now.
+    expect(await rowCounts()).toEqual({ ...before, mediaFiles: before.mediaFiles + 3 });
+    const keys = mediaKeys(sha256(frame.bytes));
+    for (const key of [keys.original, keys.thumb, keys.proxy]) expect(await store.has(key)).toBe(true);
   });
 
   describe("refuses bad input with a clear message and creates nothing", () => {

@@ -15,7 +15,12 @@ import {
 import { notFound } from "~/server/errors";
 import { appendAudit } from "~/server/services/audit/audit";
 import { readEmbeddedMetadata } from "~/server/services/ingest/embedded-metadata";
-import { MediaNotPublished, MediaStaging, prepareMedia } from "~/server/services/ingest/ingest-media";
+import {
+  MediaNotPublished,
+  MediaStaging,
+  mediaComplete,
+  prepareMedia,
+} from "~/server/services/ingest/ingest-media";
 import { type IngestFile, IngestRefusal, type Planned, plan } from "~/server/services/ingest/ingest-plan";
 import {
   type ProvenanceIssue,
@@ -203,7 +208,8 @@ function typedProvenance(p: TIngestProvenance | null) {
  * out of readers' sight. The rows are created in one transaction with the audit event; only
  * once it has committed are the staged media files published (content-addressed), and on any
  * refusal or failure before, they are discarded: nothing in the database, nothing on disk.
- * Re-sending the same media for the same shot returns the existing version (`created: false`).
+ * Re-sending the same media for the same shot returns the existing version (`created: false`),
+ * and stores any of its files the store lacks (a publish cut short by a crash is made good).
  */
 export async function ingestVersion(
   db: Database,
@@ -227,7 +233,7 @@ export async function ingestVersion(
   const already = await inScope(db, scope, (tx) =>
     existingVersion(tx, { showId: input.showId, shotId: shot.id }, planned),
   );
-  if (already) return result(already, shot.id, planned, false);
+  if (already && (await mediaComplete(opts.store, planned))) return result(already, shot.id, planned, false);
 
   // Media is staged, and published only once the rows are committed: a refusal or failure on
   // the way leaves no file behind (and removes none that another version uses).
