@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inScope } from "~/db/client";
@@ -8,6 +7,7 @@ import { listAudit } from "~/server/services/audit/audit";
 import { verifyChain } from "~/server/services/audit/audit-hash";
 import { onShowAccessChanged } from "~/server/services/shows/access-events";
 import { type Seeded, seededDatabase } from "~/testing/db";
+import { failure } from "~/testing/failures";
 
 let t: Seeded;
 let moonfall: Seeded["seed"]["shows"][string];
@@ -24,16 +24,6 @@ afterAll(async () => {
   stopListening?.();
   await t?.dispose();
 });
-
-async function failure(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 async function auditOf(showId: string) {
   return inScope(t.db.db, { showId }, (tx) => listAudit(tx, { showId }));

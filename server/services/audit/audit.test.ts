@@ -12,22 +12,9 @@ import {
   verifyChain,
 } from "~/server/services/audit/audit-hash";
 import { type Seeded, seededDatabase } from "~/testing/db";
+import { sqlState } from "~/testing/failures";
 
 type Event = HashedAuditFields & { hash: string };
-
-/** The PostgreSQL SQLSTATE a rejected query failed with (drizzle wraps the driver error). */
-async function sqlState(query: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await query;
-  } catch (error) {
-    for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-    }
-    return "no-sqlstate";
-  }
-  throw new Error("expected the query to fail, but it succeeded");
-}
 
 const INSUFFICIENT_PRIVILEGE = "42501";
 

@@ -7,19 +7,10 @@ import { listAudit } from "~/server/services/audit/audit";
 import { verifyChain } from "~/server/services/audit/audit-hash";
 import { isSignedOffChange } from "~/server/services/database/db-errors";
 import { type Seeded, seededDatabase } from "~/testing/db";
+import { failure } from "~/testing/failures";
 import { addTalent, setProvenance } from "~/testing/governance";
 
 type Caller = Awaited<ReturnType<Seeded["as"]>>;
-
-async function failure(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return { code: e.code ?? "?", message: e.message };
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 describe("provenance", () => {
   let t: Seeded;

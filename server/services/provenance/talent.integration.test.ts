@@ -5,19 +5,10 @@ import { likenessConsents, talent } from "~/db/schema";
 import { NOT_FOUND_MESSAGE } from "~/server/errors";
 import { listAudit } from "~/server/services/audit/audit";
 import { type Seeded, seededDatabase } from "~/testing/db";
+import { failure } from "~/testing/failures";
 import { addLikenessUse } from "~/testing/governance";
 
 type Caller = Awaited<ReturnType<Seeded["as"]>>;
-
-async function failure(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return { code: e.code ?? "?", message: e.message };
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 

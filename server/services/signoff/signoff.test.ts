@@ -18,34 +18,10 @@ import { listAudit } from "~/server/services/audit/audit";
 import { verifyChain } from "~/server/services/audit/audit-hash";
 import { provenanceHash } from "~/server/services/signoff/signoff-snapshot";
 import { type Seeded, seededDatabase } from "~/testing/db";
+import { failure, sqlState } from "~/testing/failures";
 import { addConsent, addLikenessUse, addMember, addTalent, setProvenance } from "~/testing/governance";
 
 type Caller = ReturnType<typeof createCaller>;
-
-/** The tRPC error a call failed with: its code and message. */
-async function failure(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return { code: e.code ?? "?", message: e.message };
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
-
-/** The SQLSTATE a statement failed with (drizzle wraps the driver's error). */
-async function sqlState(query: Promise<unknown>): Promise<string> {
-  try {
-    await query;
-  } catch (error) {
-    for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-    }
-    return "no-sqlstate";
-  }
-  throw new Error("expected the statement to fail, but it succeeded");
-}
 
 const FROZEN = "55000";
 
